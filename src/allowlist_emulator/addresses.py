@@ -1,0 +1,235 @@
+"""Addresses, ranges and CIDR blocks, for every vendor.
+
+Everything is reduced to a :class:`Block`: an inclusive interval of integers within one address family.
+IPv4-mapped IPv6 addresses (``::ffff:10.0.0.1``) count as IPv4, so they match IPv4 clients and ranges.
+
+:class:`IntervalIndex` answers "which block contains this address?" with a binary search over the blocks
+sorted by start, plus a running maximum of their ends. The answer is exact even when blocks overlap, and it costs
+O(log n) per query once the index is built. The index is rebuilt lazily after writes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any, Generic, Iterable, TypeVar
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+
+
+class AddressError(ValueError):
+    """The text is not acceptable. ``kind`` tells vendors which of their error codes applies."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # invalid | reversed | mixed_family | cidr_not_allowed | host_bits | ipv6_cidr
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """An inclusive interval ``first..last`` of addresses in one family (4 or 6)."""
+
+    version: int
+    first: int
+    last: int
+
+    def __contains__(self, address: IPAddress) -> bool:
+        version, value = address_key(address)
+        return version == self.version and self.first <= value <= self.last
+
+    @property
+    def start(self) -> IPAddress:
+        return _from_int(self.version, self.first)
+
+    @property
+    def end(self) -> IPAddress:
+        return _from_int(self.version, self.last)
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+
+def _from_int(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+
+
+def address_key(address: IPAddress) -> tuple[int, int]:
+    """(family, integer) of an address; IPv4-mapped IPv6 counts as IPv4."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return 4, int(address.ipv4_mapped)
+    return address.version, int(address)
+
+
+def parse_address(text: Any) -> IPAddress:
+    """One IPv4 or IPv6 address, written exactly (no whitespace, no zone index, no prefix)."""
+    if not isinstance(text, str) or not text:
+        raise AddressError("invalid", f"{text!r} is not a valid IPv4 or IPv6 address")
+    if text != text.strip() or "%" in text or "/" in text:
+        raise AddressError("invalid", f"{text!r} is not a valid IPv4 or IPv6 address")
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise AddressError("invalid", f"{text!r} is not a valid IPv4 or IPv6 address") from None
+
+
+def normalise_client(text: str | None) -> IPAddress | None:
+    """The client address of a request (mapped IPv6 folded to IPv4); None when it cannot be read."""
+    if not text:
+        return None
+    try:
+        address = ipaddress.ip_address(text.strip().split("%", 1)[0])
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def is_loopback(address: IPAddress | None) -> bool:
+    return address is not None and address.is_loopback
+
+
+def block_of_address(address: IPAddress) -> Block:
+    version, value = address_key(address)
+    return Block(version, value, value)
+
+
+def parse_range(start: Any, end: Any = None) -> Block:
+    """A single address (``end`` None or equal) or an inclusive range of one family with start ≤ end."""
+    first = block_of_address(parse_address(start))
+    if end is None:
+        return first
+    last = block_of_address(parse_address(end))
+    if first.version != last.version:
+        raise AddressError("mixed_family", f"{start!r} and {end!r} are not of the same address family")
+    if first.first > last.first:
+        raise AddressError("reversed", f"start {start!r} is after end {end!r}")
+    return Block(first.version, first.first, last.first)
+
+
+def parse_cidr(text: Any, *, ipv6: bool = True, strict: bool = True) -> Block:
+    """A CIDR block such as ``10.0.0.0/24``. With ``strict``, host bits must be zero."""
+    if not isinstance(text, str) or "/" not in text or text != text.strip() or "%" in text:
+        raise AddressError("invalid", f"{text!r} is not a valid CIDR block")
+    try:
+        network = ipaddress.ip_network(text, strict=strict)
+    except ValueError as exc:
+        kind = "host_bits" if "host bits" in str(exc) else "invalid"
+        raise AddressError(kind, f"{text!r} is not a valid CIDR block ({exc})") from None
+    if network.version == 6 and not ipv6:
+        raise AddressError("ipv6_cidr", f"{text!r}: CIDR blocks are supported for IPv4 only")
+    first, last = network.network_address, network.broadcast_address
+    if network.version == 6 and first.ipv4_mapped is not None and network.prefixlen >= 96:
+        return Block(4, int(first.ipv4_mapped), int(last.ipv4_mapped))
+    return Block(network.version, int(first), int(last))
+
+
+def parse_address_or_cidr(text: Any, *, ipv6_cidr: bool = True, strict: bool = True) -> Block:
+    """A single address or a CIDR block, whichever the text is."""
+    if isinstance(text, str) and "/" in text:
+        return parse_cidr(text, ipv6=ipv6_cidr, strict=strict)
+    return block_of_address(parse_address(text))
+
+
+def address_sort_key(text: str) -> tuple[int, int, str]:
+    """Numeric address order (IPv4 before IPv6); unparsable text sorts last, by text."""
+    try:
+        block = parse_address_or_cidr(text, strict=False)
+    except AddressError:
+        return (9, 0, str(text))
+    return (block.version, block.first, "")
+
+
+T = TypeVar("T")
+
+
+class IntervalIndex(Generic[T]):
+    """Containment queries over possibly overlapping blocks, O(log n) each.
+
+    ``add`` / ``remove`` / ``clear`` mark the index dirty; the next query rebuilds it (O(n log n)), so a burst of
+    writes costs one rebuild.
+    """
+
+    __slots__ = ("_items", "_dirty", "_tables", "_next")
+
+    def __init__(self, items: Iterable[tuple[Block, T]] = ()):
+        self._items: dict[int, tuple[Block, T]] = {}
+        self._next = 0
+        self._tables: dict[int, tuple[list[int], list[int], list[tuple[Block, T]]]] = {}
+        self._dirty = True
+        for block, payload in items:
+            self.add(block, payload)
+
+    def add(self, block: Block, payload: T) -> int:
+        handle = self._next
+        self._next += 1
+        self._items[handle] = (block, payload)
+        self._dirty = True
+        return handle
+
+    def remove(self, handle: int) -> None:
+        if self._items.pop(handle, None) is not None:
+            self._dirty = True
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._dirty = True
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _build(self) -> None:
+        tables: dict[int, tuple[list[int], list[int], list[tuple[Block, T]]]] = {}
+        for version in (4, 6):
+            entries = sorted(
+                (item for item in self._items.values() if item[0].version == version),
+                key=lambda item: item[0].first,
+            )
+            starts = [block.first for block, _ in entries]
+            # best[i] = index (≤ i) of the entry with the largest end among entries[0..i]
+            best: list[int] = []
+            top = -1
+            for i, (block, _) in enumerate(entries):
+                if top < 0 or block.last > entries[top][0].last:
+                    top = i
+                best.append(top)
+            tables[version] = (starts, best, entries)
+        self._tables = tables
+        self._dirty = False
+
+    def find(self, address: IPAddress) -> tuple[Block, T] | None:
+        """One block containing the address (the one reaching furthest), or None."""
+        if self._dirty:
+            self._build()
+        version, value = address_key(address)
+        starts, best, entries = self._tables[version]
+        i = bisect_right(starts, value) - 1
+        if i < 0:
+            return None
+        candidate = entries[best[i]]
+        return candidate if candidate[0].last >= value else None
+
+    def __contains__(self, address: IPAddress) -> bool:
+        return self.find(address) is not None
+
+
+__all__ = [
+    "AddressError",
+    "Block",
+    "IPAddress",
+    "IntervalIndex",
+    "address_key",
+    "address_sort_key",
+    "block_of_address",
+    "is_loopback",
+    "normalise_client",
+    "parse_address",
+    "parse_address_or_cidr",
+    "parse_cidr",
+    "parse_range",
+]

@@ -1,0 +1,94 @@
+"""One aiohttp application: every served vendor at its real paths, plus the control plane at ``/_emulator``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from aiohttp import web
+
+from . import __version__
+from .control import register_control
+from .engine.context import json_response
+from .engine.faults import Faults
+from .engine.journal import Journal
+from .engine.router import register_vendor
+from .state import Store
+from .vendors import REGISTRY
+
+DEFAULT_B2CORE_BASE = "/b2core"
+MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
+
+
+@dataclass
+class Options:
+    vendors: tuple[str, ...] = tuple(REGISTRY)
+    config: dict = field(default_factory=dict)
+    seed: int | None = None
+    trust_forwarded_for: bool = False
+    b2core_base: str = DEFAULT_B2CORE_BASE
+    journal_limit: int = 10_000
+    max_namespaces: int = 10_000
+    max_body: int = MAX_BODY
+    admin_token: str | None = None
+
+
+class Emulator:
+    """Everything a request may need beyond its own namespace: vendors, store, journal, faults, options."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        unknown = [key for key in options.vendors if key not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+        self.vendors = {
+            key: REGISTRY[key].loaded(options.b2core_base if key == "b2core" else None) for key in options.vendors
+        }
+        config = options.config or {}
+        self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
+        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
+        self.faults = Faults(options.seed)
+        self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
+        self.version = __version__
+        for rule in config.get("faults") or []:
+            data = dict(rule) if isinstance(rule, dict) else rule
+            namespace = data.pop("namespace", "default") if isinstance(data, dict) else "default"
+            self.faults.add(data, namespace, self.vendors)
+
+    def base_path(self, key: str) -> str:
+        return self.vendors[key].mount or ""
+
+
+EMULATOR = web.AppKey("emulator", Emulator)
+
+
+async def _unknown_path(request: web.Request) -> web.Response:
+    return json_response(
+        {"error": "not_found", "message": f"no served vendor has the path {request.path}",
+         "vendors": list(request.app[EMULATOR].vendors)},
+        status=404,
+    )
+
+
+def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
+    options = options or Options(**kwargs)
+    emulator = Emulator(options)
+    app = web.Application(client_max_size=options.max_body)
+    app[EMULATOR] = emulator
+    register_control(app, emulator)
+    for vendor in emulator.vendors.values():
+        register_vendor(app, emulator, vendor)
+    app.router.add_route("*", "/{tail:.*}", _unknown_path)
+    return app
+
+
+def served_vendors(keys: Iterable[str] | None) -> tuple[str, ...]:
+    if not keys:
+        return tuple(REGISTRY)
+    out: list[str] = []
+    for item in keys:
+        for key in item.split(","):
+            key = key.strip()
+            if key and key not in out:
+                out.append(key)
+    return tuple(out)

@@ -1,0 +1,132 @@
+"""``allowlist-emulator``: serve · contract · record · replay. Thin: parses options and calls the parts."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from . import __version__
+from .app import DEFAULT_B2CORE_BASE, Options, served_vendors
+from .vendors import REGISTRY
+
+EXIT_USAGE = 2
+
+
+def _load_config(path: str | None) -> dict:
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SystemExit(f"allowlist-emulator: --config {path}: {exc}")
+    if not isinstance(data, dict):
+        raise SystemExit(f"allowlist-emulator: --config {path}: the top level must be a mapping")
+    return data
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def banner(url: str, options: Options, emulator) -> str:
+    lines = [f"allowlist-emulator {__version__} listening on {url}", ""]
+    for key, vendor in emulator.vendors.items():
+        lines.append(f"  {vendor.title} ({key}): {url}{vendor.mount or ''}" + ("" if vendor.mount else "  (at its real paths)"))
+        for line in vendor.demo:
+            lines.append(f"      {line}")
+    lines += ["", f"  control plane: {url}/_emulator/health  (reset, state, requests, faults, clock, decide)"]
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .app import EMULATOR, build_app
+
+    if not _is_loopback(args.host) and not args.admin_token:
+        print(f"allowlist-emulator: binding to {args.host} (beyond loopback) requires --admin-token, "
+              "so that nobody else on the network can reset or read the emulator", file=sys.stderr)
+        return EXIT_USAGE
+    options = Options(
+        vendors=served_vendors(args.vendor),
+        config=_load_config(args.config),
+        seed=args.seed,
+        trust_forwarded_for=args.trust_forwarded_for,
+        b2core_base=args.b2core_base,
+        admin_token=args.admin_token,
+    )
+    try:
+        app = build_app(options)
+    except ValueError as exc:
+        print(f"allowlist-emulator: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host}:{args.port}"
+    text = banner(url, options, app[EMULATOR])
+    if not _is_loopback(args.host):
+        text += f"\n\n  WARNING: listening on {args.host}, beyond loopback. The control plane needs X-Emulator-Admin-Token."
+
+    async def announce(_app):
+        print(text, flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="allowlist-emulator", description="Emulators of four vendors' IP-allowlist APIs.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the emulated vendors and the /_emulator control plane")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--vendor", action="append", help=f"vendor(s) to serve: {', '.join(REGISTRY)} (repeatable or comma list; default all)")
+    s.add_argument("--config", help="YAML file: identities, seed data, limits, fault rules")
+    s.add_argument("--state-file", help="keep state in this file across restarts")
+    s.add_argument("--trust-forwarded-for", action="store_true", help="take the client address from X-Forwarded-For")
+    s.add_argument("--seed", type=int, help="deterministic ids and fake data")
+    s.add_argument("--b2core-base", default=DEFAULT_B2CORE_BASE, help="path where B2Core's [base] starts (default /b2core)")
+    s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
+    s.set_defaults(func=serve)
+
+    for name, helptext in (("contract", "run the contract suite against a base URL"),
+                           ("record", "record a target's exchanges into a VCR cassette"),
+                           ("replay", "serve a cassette")):
+        extra = sub.add_parser(name, help=helptext, add_help=False)
+        extra.add_argument("rest", nargs=argparse.REMAINDER)
+        extra.set_defaults(func=_delegate(name))
+    return p
+
+
+def _delegate(name: str):
+    def run(args: argparse.Namespace) -> int:
+        if name == "contract":
+            from .contract.cli import main as contract_main
+
+            return contract_main(args.rest)
+        from .recording.cli import main as recording_main
+
+        return recording_main(name, args.rest)
+
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The control plane at ``/_emulator``: health, reset, state, requests, faults, clock, decide.
+
+Every call honours ``X-Emulator-Namespace`` (default ``default``), so parallel test workers never see each other.
+When the emulator binds beyond loopback, ``--admin-token`` is required and checked here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..clock import parse_iso
+from ..engine.context import json_response
+from ..engine.errors import ApiError
+from ..state import NAMESPACE_HEADER, Namespace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..app import Emulator
+
+PREFIX = "/_emulator"
+ADMIN_HEADER = "X-Emulator-Admin-Token"
+
+
+def _error(status: int, message: str, field: str | None = None) -> web.Response:
+    return json_response({"error": {"status": status, "message": message, "field": field}}, status=status)
+
+
+class Control:
+    def __init__(self, emulator: "Emulator"):
+        self.em = emulator
+
+    # -- helpers -------------------------------------------------------------------------------------------------------
+    def namespace(self, request: web.Request) -> Namespace:
+        return self.em.store.namespace(request.headers.get(NAMESPACE_HEADER))
+
+    async def body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        try:
+            return json.loads(raw or b"null")
+        except (ValueError, RecursionError):
+            raise ApiError(400, "body: is not valid JSON", field="body") from None
+
+    def guarded(self, handler):
+        """Admin token (when configured) and uniform errors, for control-plane handlers only (vendor routes pay nothing)."""
+
+        async def guard(request: web.Request) -> web.StreamResponse:
+            token = self.em.options.admin_token
+            if token and not hmac.compare_digest(request.headers.get(ADMIN_HEADER, "").encode(), token.encode()):
+                return _error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
+            try:
+                return await handler(request)
+            except ApiError as err:
+                return _error(err.status, err.message, err.field)
+            except web.HTTPRequestEntityTooLarge as exc:
+                return _error(413, f"body: larger than the limit of {exc.max_size} bytes", "body")
+
+        return guard
+
+    # -- endpoints -------------------------------------------------------------------------------------------------------
+    async def health(self, request: web.Request) -> web.Response:
+        return json_response({
+            "status": "ok",
+            "vendors": list(self.em.vendors),
+            "version": self.em.version,
+            "bases": {key: vendor.mount or "/" for key, vendor in self.em.vendors.items()},
+        })
+
+    async def reset(self, request: web.Request) -> web.Response:
+        vendor = request.query.get("vendor")
+        if vendor is not None and vendor not in self.em.vendors:
+            raise ApiError(400, f"vendor: {vendor!r} is not served (served: {', '.join(self.em.vendors)})", field="vendor")
+        if request.query.get("all") == "true":
+            self.em.store.drop_all()
+            self.em.faults.rules.clear()
+            return json_response({"status": "reset", "namespace": "*", "vendors": list(self.em.vendors)})
+        namespace = self.namespace(request)
+        namespace.reset(vendor)
+        if vendor is None:
+            self.em.faults.remove(namespace.name)
+        return json_response({"status": "reset", "namespace": namespace.name, "vendors": [vendor] if vendor else list(self.em.vendors)})
+
+    async def get_state(self, request: web.Request) -> web.Response:
+        return json_response(self.namespace(request).to_json())
+
+    async def put_state(self, request: web.Request) -> web.Response:
+        data = await self.body(request)
+        namespace = self.namespace(request)
+        try:
+            namespace.restore(data)
+        except ValueError as exc:
+            raise ApiError(400, str(exc), field="body") from None
+        return json_response(namespace.to_json())
+
+    async def requests(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        query = request.query
+        status = query.get("status")
+        if status is not None and not status.isdigit():
+            raise ApiError(400, f"status: {status!r} is not an integer", field="status")
+        entries = [e.to_json() for e in self.em.journal.select(
+            namespace.name, query.get("vendor"), query.get("method"), query.get("path"),
+            int(status) if status else None, query.get("operationId"))]
+        return json_response({"namespace": namespace.name, "count": len(entries), "limit": self.em.journal.limit, "requests": entries})
+
+    async def clear_requests(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        return json_response({"namespace": namespace.name, "removed": self.em.journal.clear(namespace.name)})
+
+    async def faults(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        return json_response({"namespace": namespace.name, "faults": [r.to_json() for r in self.em.faults.rules if r.namespace == namespace.name]})
+
+    async def add_fault(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        data = await self.body(request)
+        rules = data if isinstance(data, list) else [data]
+        added = []
+        try:
+            for index, rule in enumerate(rules):
+                added.append(self.em.faults.add(rule, namespace.name, self.em.vendors))
+        except ValueError as exc:
+            for rule in added:
+                self.em.faults.remove(namespace.name, rule.id)
+            prefix = f"[{index}]." if isinstance(data, list) else ""
+            raise ApiError(400, f"{prefix}{exc}", field="body") from None
+        result = [r.to_json() for r in added]
+        return json_response(result if isinstance(data, list) else result[0], status=201)
+
+    async def delete_faults(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        removed = self.em.faults.remove(namespace.name, request.match_info.get("rule"))
+        return json_response({"namespace": namespace.name, "removed": removed})
+
+    async def clock(self, request: web.Request) -> web.Response:
+        return json_response(self.namespace(request).clock.to_json())
+
+    async def set_clock(self, request: web.Request) -> web.Response:
+        namespace = self.namespace(request)
+        data = await self.body(request)
+        if not isinstance(data, dict) or not data or set(data) - {"advance", "freeze", "set"}:
+            raise ApiError(400, "body: expected an object with one of advance (seconds), freeze (boolean), set (ISO-8601)", field="body")
+        clock = namespace.clock
+        if "set" in data:
+            try:
+                clock.set(parse_iso(str(data["set"])))
+            except (ValueError, OverflowError, OSError):
+                raise ApiError(400, f"set: {data['set']!r} is not an ISO-8601 date-time", field="set") from None
+        if "advance" in data:
+            seconds = data["advance"]
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or abs(seconds) > 100 * 365 * 86400:
+                raise ApiError(400, "advance: must be a number of seconds (at most 100 years either way)", field="advance")
+            clock.advance(float(seconds))
+        if "freeze" in data:
+            if not isinstance(data["freeze"], bool):
+                raise ApiError(400, "freeze: must be true or false", field="freeze")
+            clock.freeze(data["freeze"])
+        return json_response(clock.to_json())
+
+    async def decide(self, request: web.Request) -> web.Response:
+        key = request.match_info["vendor"]
+        vendor = self.em.vendors.get(key)
+        if vendor is None:
+            raise ApiError(404, f"vendor: {key!r} is not served (served: {', '.join(self.em.vendors)})", field="vendor")
+        if not request.query.get("ip"):
+            raise ApiError(400, "ip: is required", field="ip")
+        namespace = self.namespace(request)
+        return json_response(vendor.decide(namespace.model(key), request.query, namespace))
+
+
+def register_control(app: web.Application, emulator: "Emulator") -> None:
+    control = Control(emulator)
+    routes = [
+        ("GET", "/health", control.health),
+        ("POST", "/reset", control.reset),
+        ("GET", "/state", control.get_state),
+        ("PUT", "/state", control.put_state),
+        ("GET", "/requests", control.requests),
+        ("DELETE", "/requests", control.clear_requests),
+        ("GET", "/faults", control.faults),
+        ("POST", "/faults", control.add_fault),
+        ("DELETE", "/faults", control.delete_faults),
+        ("DELETE", "/faults/{rule}", control.delete_faults),
+        ("GET", "/clock", control.clock),
+        ("POST", "/clock", control.set_clock),
+        ("GET", "/decide/{vendor}", control.decide),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, PREFIX + path, control.guarded(handler))

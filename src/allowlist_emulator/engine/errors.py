@@ -1,0 +1,50 @@
+"""The one error type every layer raises. Each vendor's ``errors.py`` turns it into that vendor's body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .validate import Problem
+
+# kinds the engine itself raises; vendors map each to their own code and text
+VALIDATION = "validation"  # a request parameter or body broke the spec (400)
+MEDIA_TYPE = "media_type"  # a body in a content type the vendor does not read (415)
+ROUTE = "route"  # no operation at this path (404)
+METHOD = "method"  # the path exists, the method does not (405)
+TOO_LARGE = "too_large"  # body over the limit (413)
+FAULT = "fault"  # injected by a fault rule
+INTERNAL = "internal"  # a bug in the emulator (500); never caused by client input
+LIMIT = "limit"  # an emulator capacity limit was reached (namespaces, entries)
+
+
+class ApiError(Exception):
+    """An HTTP error in the making.
+
+    ``code`` is the vendor's error code when the raiser knows it (models do); engine errors leave it None and set
+    ``kind`` so that the vendor's renderer can choose. ``message`` names the field and the problem.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: Any = None,
+        kind: str | None = None,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.kind = kind
+        self.field = field
+        self.headers = headers or {}
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> "ApiError":
+        return cls(problem.status, str(problem), kind=problem.kind, field=problem.field)
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.message!r}, code={self.code!r}, kind={self.kind!r})"

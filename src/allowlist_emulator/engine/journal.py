@@ -1,0 +1,76 @@
+"""The request journal: the last N requests, for ``GET /_emulator/requests`` (WireMock's verify, bounded)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+
+@dataclass(slots=True)
+class Entry:
+    seq: int
+    time: float
+    namespace: str
+    vendor: str | None
+    operation_id: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    client: str | None
+    body: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time % 1 * 1000):03d}Z",
+            "namespace": self.namespace,
+            "vendor": self.vendor,
+            "operationId": self.operation_id,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "durationMs": round(self.duration_ms, 3),
+            "client": self.client,
+            "body": self.body[:4096].decode("utf-8", "replace") if self.body else None,
+        }
+
+
+class Journal:
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self._entries: deque[Entry] = deque(maxlen=limit)
+        self._seq = 0
+
+    def record(self, namespace: str, vendor: str | None, operation_id: str | None, method: str, path: str, query: str,
+               status: int, duration_ms: float, client: str | None, body: bytes) -> None:
+        self._seq += 1
+        self._entries.append(Entry(self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status,
+                                   duration_ms, client, body))
+
+    def select(self, namespace: str, vendor: str | None = None, method: str | None = None, path: str | None = None,
+               status: int | None = None, operation_id: str | None = None) -> Iterable[Entry]:
+        for entry in self._entries:
+            if entry.namespace != namespace:
+                continue
+            if vendor and entry.vendor != vendor:
+                continue
+            if method and entry.method != method.upper():
+                continue
+            if path and entry.path != path:
+                continue
+            if status is not None and entry.status != status:
+                continue
+            if operation_id and entry.operation_id != operation_id:
+                continue
+            yield entry
+
+    def clear(self, namespace: str) -> int:
+        kept = [entry for entry in self._entries if entry.namespace != namespace]
+        removed = len(self._entries) - len(kept)
+        self._entries = deque(kept, maxlen=self.limit)
+        return removed

@@ -1,0 +1,146 @@
+"""Routes built from the spec: one aiohttp resource per spec path, one handler wrapper per operation.
+
+The wrapper is the whole per-request pipeline, with no turning back:
+namespace → faults (only when rules exist) → body read (size limit) → vendor auth → compiled validation → handler
+→ vendor error rendering → journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ..state import NAMESPACE_HEADER
+from .context import Ctx
+from .errors import FAULT, INTERNAL, METHOD, ROUTE, TOO_LARGE, ApiError
+from .spec import Operation
+from .validate import RequestInvalid, parse_path, parse_query
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..app import Emulator
+    from ..vendors.base import Vendor
+
+log = logging.getLogger("allowlist_emulator")
+
+
+class Dropped(Exception):
+    """A fault rule closed the connection."""
+
+
+async def apply_faults(ctx: Ctx, operation_id: str | None) -> None:
+    emulator = ctx.emulator
+    fired = emulator.faults.pick(ctx.vendor.key, operation_id, ctx.namespace.name)
+    delay = sum(rule.delay_seconds(emulator.faults.rng) for rule in fired)
+    if delay:
+        await asyncio.sleep(delay)
+    for rule in fired:
+        if rule.drop:
+            transport = ctx.request.transport
+            if transport is not None:
+                transport.abort()
+            raise Dropped()
+        if rule.status:
+            raise ApiError(rule.status, rule.message or f"fault injected by rule {rule.id}", kind=FAULT)
+
+
+def _finish(ctx: Ctx, response: web.StreamResponse, started: float) -> web.StreamResponse:
+    request = ctx.request
+    op = ctx.op
+    client = ctx._client
+    ctx.emulator.journal.record(
+        ctx.namespace.name,
+        ctx.vendor.key,
+        op.operation_id if op else None,
+        request.method,
+        request.path,
+        request.query_string,
+        response.status,
+        (perf_counter() - started) * 1000.0,
+        str(client) if client else request.remote,
+        ctx.raw_body,
+    )
+    return response
+
+
+def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
+    handler = vendor.handlers[op.operation_id]
+    authenticate = vendor.authenticate
+    render = vendor.render_error
+    path_params, query_params, body = op.path_params, op.query_params, op.body
+    store, faults = emulator.store, emulator.faults
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = perf_counter()
+        try:
+            namespace = store.namespace(request.headers.get(NAMESPACE_HEADER))
+        except ApiError as err:
+            return render(err, None)
+        ctx = Ctx(request, op, vendor, namespace, emulator)
+        try:
+            if faults.rules:
+                await apply_faults(ctx, op.operation_id)
+            if request.body_exists:
+                ctx.raw_body = await request.read()
+            authenticate(ctx)
+            if path_params:
+                ctx.path = parse_path(path_params, request.match_info)
+            if query_params:
+                ctx.query = parse_query(query_params, request.query)
+            if body is not None:
+                ctx.body = body.parse(ctx.raw_body, request.content_type if request.body_exists else "")
+            response = handler(ctx)
+        except ApiError as err:
+            response = render(err, ctx)
+        except RequestInvalid as exc:
+            response = render(ApiError.from_problem(exc.problem), ctx)
+        except web.HTTPRequestEntityTooLarge as exc:
+            response = render(ApiError(413, f"body: larger than the limit of {exc.max_size} bytes", kind=TOO_LARGE, field="body"), ctx)
+        except Dropped:
+            response = web.Response(status=499)  # never sent: the connection is gone
+        except Exception:  # a bug in the emulator; the client still gets the vendor's shape
+            log.exception("%s %s failed", request.method, request.path)
+            response = render(ApiError(500, "internal error in the emulator", kind=INTERNAL), ctx)
+        return _finish(ctx, response, started)
+
+    handle.__name__ = f"{vendor.key}.{op.operation_id}"
+    return handle
+
+
+def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, kind: str, allowed: tuple[str, ...] = ()):
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = perf_counter()
+        try:
+            namespace = emulator.store.namespace(request.headers.get(NAMESPACE_HEADER))
+        except ApiError as err:
+            return vendor.render_error(err, None)
+        ctx = Ctx(request, None, vendor, namespace, emulator)
+        if kind == METHOD:
+            err = ApiError(status, f"method {request.method} is not allowed on {request.path} (allowed: {', '.join(allowed)})", kind=kind,
+                           headers={"Allow": ", ".join(allowed)})
+        else:
+            err = ApiError(status, f"path {request.path} does not exist", kind=kind)
+        return _finish(ctx, vendor.render_error(err, ctx), started)
+
+    return handle
+
+
+def register_vendor(app: web.Application, emulator: "Emulator", vendor: "Vendor") -> None:
+    by_path: dict[str, list[Operation]] = defaultdict(list)
+    for op in vendor.spec.operations:
+        by_path[op.path].append(op)
+    for path, ops in by_path.items():
+        resource = app.router.add_resource(vendor.mount + path)
+        for op in ops:
+            resource.add_route(op.method, make_handler(emulator, vendor, op))
+        allowed = tuple(op.method for op in ops)
+        resource.add_route("*", _vendor_error_handler(emulator, vendor, 405, METHOD, allowed))
+    for prefix in vendor.prefixes:
+        base = vendor.mount + prefix
+        not_found = _vendor_error_handler(emulator, vendor, 404, ROUTE)
+        app.router.add_route("*", base, not_found)
+        app.router.add_route("*", base + "/{tail:.*}", not_found)

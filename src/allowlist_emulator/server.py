@@ -1,0 +1,82 @@
+"""Run the emulator in a background thread on a free loopback port (tests, the pytest plugin, benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from aiohttp import web
+
+from .app import EMULATOR, Emulator, Options, build_app
+
+
+class EmulatorServer:
+    """``with EmulatorServer() as server: requests.get(server.url + "/_emulator/health")``."""
+
+    def __init__(self, options: Options | None = None, host: str = "127.0.0.1", port: int = 0, app: web.Application | None = None, **kwargs: Any):
+        self.app = app if app is not None else build_app(options or Options(**kwargs))
+        self.host = host
+        self.port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.app[EMULATOR]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "EmulatorServer":
+        self._thread = threading.Thread(target=self._run, name="allowlist-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        except BaseException as exc:  # pragma: no cover - reported to the starting thread
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        loop.close()
+
+    def call(self, func, *args):
+        """Run ``func(*args)`` on the server's loop thread and return its result (safe access to state)."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(_call(func, *args), self._loop)
+        return future.result(30)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)
+            self._loop = None
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+async def _call(func, *args):
+    return func(*args)

@@ -1,0 +1,114 @@
+"""Namespaced state. Each namespace is an isolated copy of every vendor's model plus its own clock.
+
+A namespace is created, seeded, on first use (header ``X-Emulator-Namespace``); a vendor's model inside it is created
+on first use too, so 10,000 namespaces that each touch one vendor cost 10,000 small models, not 40,000.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from .clock import Clock
+from .engine.errors import LIMIT, ApiError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vendors.base import Vendor
+
+DEFAULT_NAMESPACE = "default"
+NAMESPACE_HEADER = "X-Emulator-Namespace"
+MAX_NAMESPACE_NAME = 128
+
+
+class Namespace:
+    __slots__ = ("name", "clock", "_models", "_store")
+
+    def __init__(self, name: str, store: "Store", clock: Clock | None = None):
+        self.name = name
+        self.clock = clock or Clock()
+        self._models: dict[str, Any] = {}
+        self._store = store
+
+    def rng(self, vendor: str) -> random.Random:
+        seed = self._store.seed
+        return random.Random(f"{seed}/{self.name}/{vendor}") if seed is not None else random.Random()
+
+    def model(self, vendor: str) -> Any:
+        model = self._models.get(vendor)
+        if model is None:
+            spec = self._store.vendors[vendor]
+            model = spec.model.seeded(self._store.vendor_config(vendor), self.rng(vendor), self.clock)
+            self._models[vendor] = model
+        return model
+
+    def reset(self, vendor: str | None = None) -> None:
+        if vendor is None:
+            self._models.clear()
+            self.clock = Clock()
+        else:
+            self._models.pop(vendor, None)
+
+    def to_json(self) -> dict:
+        return {
+            "namespace": self.name,
+            "clock": self.clock.to_json(),
+            "vendors": {key: self.model(key).to_json() for key in self._store.vendors},
+        }
+
+    def restore(self, data: dict) -> None:
+        """Replace this namespace's state; raises ValueError (nothing changed) when ``data`` does not fit."""
+        if not isinstance(data, dict) or not isinstance(data.get("vendors", {}), dict):
+            raise ValueError("state must be an object with a 'vendors' object")
+        clock = Clock.from_json(data["clock"]) if isinstance(data.get("clock"), dict) else self.clock
+        models = {}
+        for key, value in data.get("vendors", {}).items():
+            if key not in self._store.vendors:
+                raise ValueError(f"vendors.{key}: not served by this emulator")
+            vendor = self._store.vendors[key]
+            try:
+                models[key] = vendor.model.from_json(value, self._store.vendor_config(key), self.rng(key), clock)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ValueError(f"vendors.{key}: {exc}") from None
+        self.clock = clock
+        self._models = models
+
+
+class Store:
+    """Every namespace, created on first use, bounded by ``max_namespaces``."""
+
+    def __init__(self, vendors: dict[str, "Vendor"], config: dict | None = None, seed: int | None = None, max_namespaces: int = 10_000):
+        self.vendors = vendors
+        self.config = config or {}
+        self.seed = seed
+        self.max_namespaces = max_namespaces
+        self._namespaces: OrderedDict[str, Namespace] = OrderedDict()
+
+    def vendor_config(self, vendor: str) -> dict:
+        return (self.config.get("vendors") or {}).get(vendor) or {}
+
+    def namespace(self, name: str | None) -> Namespace:
+        name = name or DEFAULT_NAMESPACE
+        namespace = self._namespaces.get(name)
+        if namespace is None:
+            if len(name) > MAX_NAMESPACE_NAME:
+                raise ApiError(400, f"{NAMESPACE_HEADER}: longer than {MAX_NAMESPACE_NAME} characters", kind=LIMIT, field=NAMESPACE_HEADER)
+            if len(self._namespaces) >= self.max_namespaces:
+                raise ApiError(
+                    503,
+                    f"{NAMESPACE_HEADER}: the emulator holds {self.max_namespaces} namespaces, its limit; "
+                    "reset or delete some (POST /_emulator/reset?all=true) or raise --max-namespaces",
+                    kind=LIMIT,
+                    field=NAMESPACE_HEADER,
+                )
+            namespace = self._namespaces[name] = Namespace(name, self)
+        return namespace
+
+    def names(self) -> list[str]:
+        return list(self._namespaces)
+
+    def drop_all(self) -> None:
+        self._namespaces.clear()
+
+    def drop(self, name: str) -> None:
+        self._namespaces.pop(name, None)

@@ -1,0 +1,8 @@
+"""The vendor registry. Adding a vendor: a spec, one folder here, and one line below."""
+
+from .base import Vendor
+from .hdp import VENDOR as HDP
+
+REGISTRY: dict[str, Vendor] = {vendor.key: vendor for vendor in (
+    HDP,
+)}

@@ -1,0 +1,19 @@
+"""Progress DataDirect Hybrid Data Pipeline: IP address whitelists at system, tenant and user level."""
+
+from ..base import Vendor
+from . import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    key="hdp",
+    title="Progress DataDirect Hybrid Data Pipeline",
+    handlers=handlers.HANDLERS,
+    model=models.HdpModel,
+    render_error=errors.render,
+    authenticate=auth.authenticate,
+    decide=models.decide,
+    prefixes=("/api",),
+    demo=(
+        "Basic d2cadmin/d2cadmin (Administrator), orgadmin/orgadmin (administers tenant 2 OrgA),",
+        "Basic user1/user1 (MgmtAPI + IPWhiteList, tenant 2), viewer/viewer (no permissions); tenant 3 OrgB",
+    ),
+)

@@ -1,0 +1,83 @@
+"""HDP's error envelope: ``{"error": {"code": <int>, "message": {"lang": "en-US", "value": "<text>"}}}``.
+
+Codes and texts come from ``x-error-codes`` in ``specs/hdp.yaml``, so the spec and the emulator cannot drift.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from aiohttp import web
+
+from ...engine import errors as kinds
+from ...engine.context import Ctx, json_response
+from ...engine.errors import ApiError
+from ...engine.spec import vendor_spec
+
+BAD_CREDENTIALS = 222206007
+CREATE_FAILED = 222208711
+GET_FAILED = 222208712
+DELETE_FAILED = 222208715
+TENANT_NO_WHITELIST = 222208719
+TENANT_UNKNOWN = 222208720
+USER_UNKNOWN = 222208721
+INVALID_ADDRESS = 222208722
+REVERSED_RANGE = 222208723
+MIXED_FAMILY = 222208724
+WEBUI_BELOW_SYSTEM = 222208725
+INVALID_REQUEST = 222208726
+ALREADY_EXISTS = 222208727
+NO_WHITELIST = 222208728
+CONFIG_UNKNOWN = 222208729
+FORBIDDEN = 222208730
+ADDRESS_REFUSED = 222208731
+ROUTE_UNKNOWN = 222208732
+METHOD_NOT_ALLOWED = 222208733
+TOO_LARGE = 222208734
+FAULT = 222208735
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> dict[int, dict]:
+    return {int(entry["code"]): entry for entry in vendor_spec("hdp").error_codes}
+
+
+def error(code: int, *args: object, status: int | None = None) -> ApiError:
+    """The error with this code, its text from the spec with ``{0}``, ``{1}``... filled in."""
+    entry = catalogue()[code]
+    message = entry["message"]
+    for index, value in enumerate(args):
+        message = message.replace("{%d}" % index, str(value))
+    return ApiError(status or int(entry["status"]), message, code=code)
+
+
+def _failure_code(ctx: Ctx | None) -> int:
+    """The vendor's published failure code for the operation an injected fault hits."""
+    method = ctx.op.method if ctx is not None and ctx.op is not None else ""
+    return {"POST": CREATE_FAILED, "GET": GET_FAILED, "DELETE": DELETE_FAILED}.get(method, FAULT)
+
+
+def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
+    request = ctx.request if ctx is not None else None
+    kind = err.kind
+    if kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT):
+        out = error(INVALID_REQUEST, err.message, status=503 if err.status == 503 else 400)
+    elif kind == kinds.ROUTE:
+        out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
+    elif kind == kinds.METHOD:
+        out = error(METHOD_NOT_ALLOWED, request.method if request is not None else "", request.path if request is not None else "")
+    elif kind == kinds.TOO_LARGE:
+        out = error(TOO_LARGE, ctx.emulator.options.max_body if ctx is not None else "")
+    elif kind == kinds.FAULT:
+        out = error(_failure_code(ctx), status=err.status)
+    else:
+        out = error(FAULT, status=500)
+    out.headers = err.headers
+    return out
+
+
+def render(err: ApiError, ctx: Ctx | None) -> web.Response:
+    if err.code is None:
+        err = _from_kind(err, ctx)
+    body = {"error": {"code": err.code, "message": {"lang": "en-US", "value": err.message}}}
+    return json_response(body, status=err.status, headers=err.headers or None)

@@ -1,0 +1,161 @@
+"""HDP over HTTP: one function per operationId in specs/hdp.yaml. HTTP in, HTTP out; rules live in models.py."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ...engine.context import Ctx, json_response
+from ...engine.validate import MISSING
+from . import errors as e
+from .auth import can_configure, require
+from .models import FILTERING, FILTERING_DESCRIPTION, HdpModel, User
+
+
+def _document(ctx: Ctx) -> dict:
+    return {} if ctx.body is MISSING or ctx.body is None else ctx.body
+
+
+# -- system --------------------------------------------------------------------------------------------------------------
+
+
+def get_system(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.is_admin)
+    return json_response(ctx.model.get_system())
+
+
+def create_system(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.is_admin)
+    return json_response(ctx.model.put_system(_document(ctx), create=True), status=201)
+
+
+def update_system(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.is_admin)
+    return json_response(ctx.model.put_system(_document(ctx), create=False))
+
+
+def delete_system(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.is_admin)
+    ctx.model.delete_system()
+    return web.Response(status=204)
+
+
+# -- tenants -------------------------------------------------------------------------------------------------------------
+
+
+def list_tenants(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.manages_whitelists)
+    return json_response({"appliedWhiteLists": ctx.model.applied_tenants(ctx.identity)})
+
+
+def _tenant(ctx: Ctx) -> int:
+    """The tenant id, after the caller's right to it (unknown tenants are 404 first, for admins and tenant admins)."""
+    tenant_id = ctx.path["id"]
+    user: User = ctx.identity
+    require(user, user.manages_whitelists)
+    ctx.model.tenant(tenant_id)
+    require(user, user.administers_tenant(tenant_id))
+    return tenant_id
+
+
+def get_tenant(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.get_tenant(_tenant(ctx)))
+
+
+def create_tenant(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.put_tenant(_tenant(ctx), _document(ctx), create=True), status=201)
+
+
+def update_tenant(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.put_tenant(_tenant(ctx), _document(ctx), create=False))
+
+
+def delete_tenant(ctx: Ctx) -> web.Response:
+    ctx.model.delete_tenant(_tenant(ctx))
+    return web.Response(status=204)
+
+
+# -- users -------------------------------------------------------------------------------------------------------------
+
+
+def list_users(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.manages_whitelists)
+    return json_response({"appliedWhiteLists": ctx.model.applied_users(ctx.identity)})
+
+
+def _user(ctx: Ctx) -> str:
+    """The target user's name: ``?user=`` or the caller; another user needs admin access to that user's tenant."""
+    caller: User = ctx.identity
+    require(caller, caller.manages_whitelists)
+    name = ctx.query.get("user") or caller.name
+    if name != caller.name:
+        target = ctx.model.user(name)
+        require(caller, caller.administers_tenant(target.tenant))
+    return name
+
+
+def get_user(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.get_user(_user(ctx)))
+
+
+def create_user(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.put_user(_user(ctx), _document(ctx), create=True), status=201)
+
+
+def update_user(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.put_user(_user(ctx), _document(ctx), create=False))
+
+
+def delete_user(ctx: Ctx) -> web.Response:
+    ctx.model.delete_user(_user(ctx))
+    return web.Response(status=204)
+
+
+# -- configurations ------------------------------------------------------------------------------------------------------
+
+
+def _configuration(model: HdpModel) -> dict:
+    return {"id": FILTERING, "description": FILTERING_DESCRIPTION, "value": model.filtering}
+
+
+def _configuration_id(ctx: Ctx) -> int:
+    require(ctx.identity, can_configure(ctx.identity))
+    if ctx.path["id"] != FILTERING:
+        raise e.error(e.CONFIG_UNKNOWN, ctx.path["id"])
+    return FILTERING
+
+
+def list_configurations(ctx: Ctx) -> web.Response:
+    require(ctx.identity, can_configure(ctx.identity))
+    return json_response({"configurations": [_configuration(ctx.model)]})
+
+
+def get_configuration(ctx: Ctx) -> web.Response:
+    _configuration_id(ctx)
+    return json_response(_configuration(ctx.model))
+
+
+def update_configuration(ctx: Ctx) -> web.Response:
+    _configuration_id(ctx)
+    ctx.model.filtering = ctx.body["value"]
+    return json_response(_configuration(ctx.model))
+
+
+HANDLERS = {
+    "getSystemWhitelist": get_system,
+    "createSystemWhitelist": create_system,
+    "updateSystemWhitelist": update_system,
+    "deleteSystemWhitelist": delete_system,
+    "listTenantWhitelists": list_tenants,
+    "getTenantWhitelist": get_tenant,
+    "createTenantWhitelist": create_tenant,
+    "updateTenantWhitelist": update_tenant,
+    "deleteTenantWhitelist": delete_tenant,
+    "listUserWhitelists": list_users,
+    "getUserWhitelist": get_user,
+    "createUserWhitelist": create_user,
+    "updateUserWhitelist": update_user,
+    "deleteUserWhitelist": delete_user,
+    "listConfigurations": list_configurations,
+    "getConfiguration": get_configuration,
+    "updateConfiguration": update_configuration,
+}
