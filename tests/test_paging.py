@@ -1,0 +1,27 @@
+from allowlist_emulator.engine.paging import window, window_reversed
+
+
+def test_window_is_the_slice():
+    items = {i: f"v{i}" for i in range(10)}
+    assert window(items.values(), 0, 3) == ["v0", "v1", "v2"]
+    assert window(items.values(), 8, 5) == ["v8", "v9"]
+    assert window(items.values(), 10, 5) == []
+    assert window(items.values(), 3, 0) == []
+
+
+def test_window_reversed_counts_from_the_end():
+    items = {i: f"v{i}" for i in range(10)}
+    assert window_reversed(items.values(), 0, 2) == ["v9", "v8"]
+    assert window_reversed(items.values(), 9, 5) == ["v0"]
+
+
+def test_window_does_not_walk_past_the_page():
+    consumed = []
+
+    def source():
+        for i in range(1_000_000):
+            consumed.append(i)
+            yield i
+
+    assert window(source(), 5, 3) == [5, 6, 7]
+    assert len(consumed) == 8
