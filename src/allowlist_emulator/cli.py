@@ -76,11 +76,8 @@ def serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         text += f"\n\n  WARNING: listening on {args.host}, beyond loopback. The control plane needs X-Emulator-Admin-Token."
 
-    async def announce(_app):
-        print(text, flush=True)
-
-    app.on_startup.append(announce)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    # run_app calls ``print`` once the socket is bound, so the banner never announces a port that is not listening yet
+    web.run_app(app, host=args.host, port=args.port, print=lambda _default: print(text, flush=True), access_log=None)
     return 0
 
 

@@ -54,8 +54,8 @@ class Control:
                 return await handler(request)
             except ApiError as err:
                 return _error(err.status, err.message, err.field)
-            except web.HTTPRequestEntityTooLarge as exc:
-                return _error(413, f"body: larger than the limit of {exc.max_size} bytes", "body")
+            except web.HTTPRequestEntityTooLarge:
+                return _error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 
         return guard
 

@@ -98,8 +98,9 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             response = render(err, ctx)
         except RequestInvalid as exc:
             response = render(ApiError.from_problem(exc.problem), ctx)
-        except web.HTTPRequestEntityTooLarge as exc:
-            response = render(ApiError(413, f"body: larger than the limit of {exc.max_size} bytes", kind=TOO_LARGE, field="body"), ctx)
+        except web.HTTPRequestEntityTooLarge:
+            limit = emulator.options.max_body
+            response = render(ApiError(413, f"body: larger than the limit of {limit} bytes", kind=TOO_LARGE, field="body"), ctx)
         except Dropped:
             response = web.Response(status=499)  # never sent: the connection is gone
         except Exception:  # a bug in the emulator; the client still gets the vendor's shape
