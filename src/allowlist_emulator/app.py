@@ -13,6 +13,7 @@ from .engine.context import json_response
 from .engine.faults import Faults
 from .engine.journal import Journal
 from .engine.router import register_vendor
+from .persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
 
@@ -31,6 +32,7 @@ class Options:
     max_namespaces: int = 10_000
     max_body: int = MAX_BODY
     admin_token: str | None = None
+    state_file: str | None = None
 
 
 class Emulator:
@@ -50,6 +52,10 @@ class Emulator:
         self.faults = Faults(options.seed)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
         self.version = __version__
+        self.state_file: StateFile | None = None
+        if options.state_file:
+            self.state_file = StateFile(options.state_file, self.store)
+            self.state_file.open()
         for rule in config.get("faults") or []:
             data = dict(rule) if isinstance(rule, dict) else rule
             namespace = data.pop("namespace", "default") if isinstance(data, dict) else "default"
@@ -79,6 +85,11 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
     app.router.add_route("*", "/{tail:.*}", _unknown_path)
+    if emulator.state_file is not None:
+        async def close_state_file(_app: web.Application) -> None:
+            emulator.state_file.close()
+
+        app.on_cleanup.append(close_state_file)
     return app
 
 

@@ -64,10 +64,13 @@ def serve(args: argparse.Namespace) -> int:
         trust_forwarded_for=args.trust_forwarded_for,
         b2core_base=args.b2core_base,
         admin_token=args.admin_token,
+        state_file=args.state_file,
     )
+    from .persistence import StateFileError
+
     try:
         app = build_app(options)
-    except ValueError as exc:
+    except (ValueError, StateFileError) as exc:
         print(f"allowlist-emulator: {exc}", file=sys.stderr)
         return EXIT_USAGE
     host = f"[{args.host}]" if ":" in args.host else args.host

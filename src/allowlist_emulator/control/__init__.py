@@ -36,6 +36,15 @@ class Control:
     def namespace(self, request: web.Request) -> Namespace:
         return self.em.store.namespace(request.headers.get(NAMESPACE_HEADER))
 
+    def persist(self, namespace: Namespace | None = None) -> None:
+        """Make a control-plane change durable (``--state-file``): one namespace, or all after ``reset?all``."""
+        state_file = self.em.state_file
+        if state_file is not None:
+            if namespace is None:
+                state_file.compact()
+            else:
+                state_file.record(namespace)
+
     async def body(self, request: web.Request) -> Any:
         raw = await request.read()
         try:
@@ -75,11 +84,13 @@ class Control:
         if request.query.get("all") == "true":
             self.em.store.drop_all()
             self.em.faults.rules.clear()
+            self.persist()
             return json_response({"status": "reset", "namespace": "*", "vendors": list(self.em.vendors)})
         namespace = self.namespace(request)
         namespace.reset(vendor)
         if vendor is None:
             self.em.faults.remove(namespace.name)
+        self.persist(namespace)
         return json_response({"status": "reset", "namespace": namespace.name, "vendors": [vendor] if vendor else list(self.em.vendors)})
 
     async def get_state(self, request: web.Request) -> web.Response:
@@ -92,6 +103,7 @@ class Control:
             namespace.restore(data)
         except ValueError as exc:
             raise ApiError(400, str(exc), field="body") from None
+        self.persist(namespace)
         return json_response(namespace.to_json())
 
     async def requests(self, request: web.Request) -> web.Response:
@@ -157,6 +169,7 @@ class Control:
             if not isinstance(data["freeze"], bool):
                 raise ApiError(400, "freeze: must be true or false", field="freeze")
             clock.freeze(data["freeze"])
+        self.persist(namespace)
         return json_response(clock.to_json())
 
     async def decide(self, request: web.Request) -> web.Response:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..vendors.base import Vendor
 
 log = logging.getLogger("allowlist_emulator")
+WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 
 
 class Dropped(Exception):
@@ -72,7 +73,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     authenticate = vendor.authenticate
     render = vendor.render_error
     path_params, query_params, body = op.path_params, op.query_params, op.body
-    store, faults = emulator.store, emulator.faults
+    store, faults, state_file = emulator.store, emulator.faults, emulator.state_file
 
     async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
@@ -94,6 +95,8 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             if body is not None:
                 ctx.body = body.parse(ctx.raw_body, request.content_type if request.body_exists else "")
             response = handler(ctx)
+            if state_file is not None and response.status < 400 and request.method in WRITES:
+                state_file.record(namespace, [vendor.key])
         except ApiError as err:
             response = render(err, ctx)
         except RequestInvalid as exc:
