@@ -2,7 +2,9 @@
 
 from .base import Vendor
 from .hdp import VENDOR as HDP
+from .talend import VENDOR as TALEND
 
 REGISTRY: dict[str, Vendor] = {vendor.key: vendor for vendor in (
     HDP,
+    TALEND,
 )}

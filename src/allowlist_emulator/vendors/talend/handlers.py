@@ -1,0 +1,77 @@
+"""Talend over HTTP: one function per operationId in specs/talend.yaml. Both path families (``/v1/management/...``,
+operationIds ending in ``Legacy``, and ``/security/...``) map to the same functions, so they share one state.
+Auth and the permission check happen before (auth.py); the rules live in models.py."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ...engine.context import Ctx, json_response
+
+
+def _entry_id(ctx: Ctx) -> str:
+    return ctx.path.get("ipEntryId", ctx.path.get("id"))
+
+
+def get_policy(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.get_policy(ctx.query.get("detailed", True)))
+
+
+def create_policy(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.create_policy(ctx.body), status=201)
+
+
+def replace_policy(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.replace_policy(ctx.body))
+
+
+def delete_policy(ctx: Ctx) -> web.Response:
+    ctx.model.delete_policy()
+    return web.Response(status=204)
+
+
+def set_enabled(ctx: Ctx) -> web.Response:
+    ctx.model.set_enabled(ctx.body["enabled"])
+    return web.Response(status=200)
+
+
+def list_ips(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.list_ips())
+
+
+def add_ips(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.add_ips(ctx.body), status=201)
+
+
+def update_ips(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.update_ips(ctx.body))
+
+
+def get_ip(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.get_ip(_entry_id(ctx)))
+
+
+def update_ip(ctx: Ctx) -> web.Response:
+    return json_response(ctx.model.update_ip(_entry_id(ctx), ctx.body))
+
+
+def delete_ip(ctx: Ctx) -> web.Response:
+    ctx.model.delete_ip(_entry_id(ctx))
+    return web.Response(status=204)
+
+
+_OPERATIONS = {
+    "getIpAllowlist": get_policy,
+    "createIpAllowlist": create_policy,
+    "replaceIpAllowlist": replace_policy,
+    "deleteIpAllowlist": delete_policy,
+    "setIpAllowlistEnabled": set_enabled,
+    "listIps": list_ips,
+    "addIps": add_ips,
+    "updateIps": update_ips,
+    "getIp": get_ip,
+    "updateIp": update_ip,
+    "deleteIp": delete_ip,
+}
+
+HANDLERS = {**_OPERATIONS, **{f"{operation_id}Legacy": handler for operation_id, handler in _OPERATIONS.items()}}

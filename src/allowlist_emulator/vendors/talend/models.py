@@ -1,0 +1,362 @@
+"""Talend Cloud's IP allowlist: one policy per account (namespace), its entries, the bearer tokens, the plan's IP
+limit, optional rate limiting, and the admission decision.
+
+Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every key optional)::
+
+    ip_limit: 100               # entries the policy may hold (the plan's limit); default 100
+    rate_limit:                 # absent or null: off (the default)
+      requests: 60              # requests per token per window
+      window_seconds: 60        # fixed window on the namespace's emulator clock, opened by the token's first request
+    tokens:                     # extra bearer tokens, added to the demo ones
+      my-admin-token: ["Users - Management"]
+      my-viewer-token: []       # valid, no permission → 403
+    policy:                     # the policy every namespace starts with (none by default)
+      enabled: false
+      description: Paris office
+      ips: [{ip: 203.0.113.10, description: office egress}]   # `id` (a UUID) optional, generated otherwise
+
+Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), ``talend-no-permission-token`` (none).
+
+Every write builds the new state first and stores it only when every check passed, so a rejected request changes
+nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
+(402, or 400 where the operation does not declare 402), duplicate addresses (409 where declared, 400 elsewhere).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ...addresses import AddressError, Block, IntervalIndex, normalise_client, parse_address_or_cidr
+from ...clock import Clock
+from ...engine.errors import ApiError
+from . import errors as e
+
+USERS_MANAGEMENT = "Users - Management"
+DEMO_TOKENS: dict[str, tuple[str, ...]] = {
+    "talend-admin-token": (USERS_MANAGEMENT,),
+    "talend-no-permission-token": (),
+}
+DEFAULT_IP_LIMIT = 100
+NO_POLICY = "IP allowlist configuration not found"
+SOME_IPS_UNKNOWN = "at least one IP to be updated was not found"
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    permissions: frozenset[str]
+
+    @property
+    def manages_users(self) -> bool:
+        return USERS_MANAGEMENT in self.permissions
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    window_seconds: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``config`` says; the same for every namespace."""
+
+    ip_limit: int = DEFAULT_IP_LIMIT
+    rate_limit: RateLimit | None = None
+    tokens: Mapping[str, Token] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        ip_limit = config.get("ip_limit", DEFAULT_IP_LIMIT)
+        if isinstance(ip_limit, bool) or not isinstance(ip_limit, int) or ip_limit < 0:
+            raise ValueError(f"talend.ip_limit: {ip_limit!r} is not a non-negative integer")
+        rate_limit = None
+        rate = config.get("rate_limit")
+        if rate is not None:
+            requests, window = (rate.get("requests"), rate.get("window_seconds", 60)) if isinstance(rate, Mapping) else (None, None)
+            if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
+                raise ValueError("talend.rate_limit.requests: must be a positive integer")
+            if isinstance(window, bool) or not isinstance(window, (int, float)) or not window > 0:
+                raise ValueError("talend.rate_limit.window_seconds: must be a positive number")
+            rate_limit = RateLimit(requests, float(window))
+        tokens = {value: Token(value, frozenset(permissions)) for value, permissions in DEMO_TOKENS.items()}
+        extra = config.get("tokens") or {}
+        if not isinstance(extra, Mapping):
+            raise ValueError("talend.tokens: must map each token to its list of permissions")
+        for value, permissions in extra.items():
+            if not isinstance(value, str) or not value or not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+                raise ValueError(f"talend.tokens.{value}: must map a token to a list of permission names")
+            tokens[value] = Token(value, frozenset(permissions))
+        return cls(ip_limit, rate_limit, tokens)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    ip: str  # as sent
+    description: str
+    block: Block  # normalised network, for matching and duplicate checks
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "ip": self.ip, "description": self.description}
+
+
+@dataclass
+class Policy:
+    enabled: bool
+    description: str
+    entries: dict[str, Entry]  # id → entry, insertion order
+
+    def to_json(self, detailed: bool = True) -> dict:
+        out: dict[str, Any] = {"enabled": self.enabled, "description": self.description}
+        if detailed:
+            out["ips"] = [entry.to_json() for entry in self.entries.values()]
+        return out
+
+
+def parse_ip(text: Any, where: str) -> Block:
+    """The block of an ``ip`` value: one address or one CIDR block with zero host bits; 400 naming the field."""
+    try:
+        return parse_address_or_cidr(text, strict=True)
+    except AddressError:
+        raise e.error(400, f"{where}: {text!r} is not a valid IPv4 or IPv6 address or CIDR block") from None
+
+
+def _parse(items: list) -> list[tuple[str, Block, Mapping]]:
+    """(field, block, item) for each item of a request, in order; the first bad ``ip`` → 400."""
+    return [(f"ips[{i}].ip", parse_ip(item.get("ip"), f"ips[{i}].ip"), item) for i, item in enumerate(items)]
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _limit_error(status: int, count: int, limit: int, verb: str = "would hold") -> ApiError:
+    return e.error(status, f"ips: the IP allowlist {verb} {count} IPs, above the limit of {limit} of your plan")
+
+
+def _duplicate_error(status: int, where: str, ip: str) -> ApiError:
+    return e.error(status, f"{where}: {ip!r} is already on the IP allowlist")
+
+
+class TalendModel:
+    def __init__(self, settings: Settings, rng: Any, clock: Clock):
+        self.settings = settings
+        self.rng = rng
+        self.clock = clock
+        self.policy: Policy | None = None
+        self._index: IntervalIndex[Entry] | None = None  # rebuilt lazily after a write
+        self._windows: dict[str, tuple[float, int]] = {}  # token → (window start, requests counted)
+
+    # -- construction, snapshot, restore --------------------------------------------------------------------------------
+    @classmethod
+    def seeded(cls, config: Mapping, rng: Any, clock: Clock) -> "TalendModel":
+        model = cls(Settings.from_config(config), rng, clock)
+        model._restore_policy(config.get("policy"), "talend.policy")
+        return model
+
+    def to_json(self) -> dict:
+        return {"policy": self.policy.to_json() if self.policy else None}
+
+    @classmethod
+    def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock) -> "TalendModel":
+        model = cls(Settings.from_config(config), rng, clock)
+        model._restore_policy(data.get("policy"), "policy")
+        return model
+
+    def _restore_policy(self, data: Any, where: str) -> None:
+        """A policy from config or a snapshot (ids kept when given); ValueError naming the field."""
+        if data is None:
+            return
+        if not isinstance(data, Mapping) or not isinstance(data.get("enabled"), bool):
+            raise ValueError(f"{where}.enabled: is required (true or false)")
+        items = data.get("ips") or []
+        if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+            raise ValueError(f"{where}.ips: must be a list of objects with ip and description")
+        for i, item in enumerate(items):
+            if item.get("id") is not None and not _is_uuid(item["id"]):
+                raise ValueError(f"{where}.ips[{i}].id: {item['id']!r} is not a UUID")
+        try:
+            entries = self._new_entries(_parse(items), [], dup_status=400, keep_ids=True)
+        except ApiError as err:
+            raise ValueError(f"{where}.{err.message}") from None
+        if len(entries) != len(items):
+            raise ValueError(f"{where}.ips: an id appears more than once")
+        self._store(Policy(data["enabled"], str(data.get("description") or ""), entries))
+
+    # -- helpers ---------------------------------------------------------------------------------------------------------
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _store(self, policy: Policy | None) -> None:
+        self.policy = policy
+        self._index = None
+
+    def _require_policy(self) -> Policy:
+        if self.policy is None:
+            raise e.error(404, NO_POLICY)
+        return self.policy
+
+    def _check_limit(self, count: int, status: int) -> None:
+        if count > self.settings.ip_limit:
+            raise _limit_error(status, count, self.settings.ip_limit)
+
+    @staticmethod
+    def _check_duplicates(changes: list[tuple[str, Entry]], others: list[Entry], status: int) -> None:
+        """``changes`` are the request's (field, entry), in order; ``others`` the stored entries they join. Two
+        entries with the same normalised network are duplicates, unless they are one entry (an update to itself)."""
+        seen: dict[Block, str] = {entry.block: entry.id for entry in others}
+        for where, entry in changes:
+            if seen.get(entry.block, entry.id) != entry.id:
+                raise _duplicate_error(status, where, entry.ip)
+            seen[entry.block] = entry.id
+
+    def _new_entries(self, parsed: list[tuple[str, Block, Mapping]], stored: list[Entry], *, dup_status: int,
+                     limit_status: int | None = None, keep_ids: bool = False) -> dict[str, Entry]:
+        """Fresh entries for parsed items (new ids), checked against ``stored``: the limit, then duplicates."""
+        if limit_status is not None:
+            self._check_limit(len(stored) + len(parsed), limit_status)
+        changes = []
+        for where, block, item in parsed:
+            entry_id = str(item["id"]) if keep_ids and item.get("id") is not None else self._new_id()
+            changes.append((where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block)))
+        self._check_duplicates(changes, stored, dup_status)
+        return {entry.id: entry for _, entry in changes}
+
+    def _apply_updates(self, policy: Policy, parsed: list[tuple[str, Block, Mapping]], ids: list[str]) -> list[Entry]:
+        """Update the entries ``ids`` (known to exist) with ``parsed``: the limit (402), duplicates (400) against the
+        state after every update, then store. Entries keep their place."""
+        self._check_limit(len(policy.entries), 402)
+        changes = [(where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block))
+                   for (where, block, item), entry_id in zip(parsed, ids)]
+        updated = {entry.id: entry for _, entry in changes}
+        others = [entry for entry_id, entry in policy.entries.items() if entry_id not in updated]
+        self._check_duplicates(changes, others, 400)
+        policy.entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
+        self._index = None
+        return [entry for _, entry in changes]
+
+    # -- the policy ------------------------------------------------------------------------------------------------------
+    def get_policy(self, detailed: bool) -> dict:
+        return self._require_policy().to_json(detailed)
+
+    def create_policy(self, body: Mapping) -> dict:
+        parsed = _parse(body.get("ips") or [])
+        if self.policy is not None:
+            raise e.error(409, "an IP allowlist configuration already exists")
+        entries = self._new_entries(parsed, [], dup_status=409, limit_status=400)
+        self._store(Policy(body["enabled"], body.get("description", ""), entries))
+        return self.policy.to_json()
+
+    def replace_policy(self, body: Mapping) -> dict:
+        parsed = _parse(body.get("ips") or [])
+        self._require_policy()
+        entries = self._new_entries(parsed, [], dup_status=400, limit_status=402)
+        self._store(Policy(body["enabled"], body.get("description", ""), entries))
+        return self.policy.to_json()
+
+    def delete_policy(self) -> None:
+        self._store(None)
+
+    def set_enabled(self, enabled: bool) -> None:
+        policy = self._require_policy()
+        if enabled and len(policy.entries) > self.settings.ip_limit:
+            raise _limit_error(402, len(policy.entries), self.settings.ip_limit, verb="holds")
+        policy.enabled = enabled
+
+    # -- the entries -----------------------------------------------------------------------------------------------------
+    def list_ips(self) -> list[dict]:
+        return [entry.to_json() for entry in self.policy.entries.values()] if self.policy else []
+
+    def add_ips(self, items: list) -> list[dict]:
+        parsed = _parse(items)
+        policy = self._require_policy()
+        entries = self._new_entries(parsed, list(policy.entries.values()), dup_status=409, limit_status=400)
+        policy.entries.update(entries)
+        self._index = None
+        return [entry.to_json() for entry in entries.values()]
+
+    def update_ips(self, items: list) -> list[dict]:
+        parsed = _parse(items)
+        ids = [item["id"] for item in items]
+        seen: set[str] = set()
+        for i, entry_id in enumerate(ids):
+            if entry_id in seen:
+                raise e.error(400, f"ips[{i}].id: {entry_id!r} appears more than once")
+            seen.add(entry_id)
+        if self.policy is None or not seen <= self.policy.entries.keys():
+            raise e.error(404, SOME_IPS_UNKNOWN)
+        return [entry.to_json() for entry in self._apply_updates(self.policy, parsed, ids)]
+
+    def get_ip(self, entry_id: str) -> dict:
+        entry = self.policy.entries.get(entry_id) if self.policy else None
+        if entry is None:
+            raise e.error(404, f"IP entry {entry_id!r} not found")
+        return entry.to_json()
+
+    def update_ip(self, entry_id: str, item: Mapping) -> dict:
+        parsed = [("ip", parse_ip(item.get("ip"), "ip"), item)]
+        self.get_ip(entry_id)
+        return self._apply_updates(self.policy, parsed, [entry_id])[0].to_json()
+
+    def delete_ip(self, entry_id: str) -> None:
+        if self.policy is not None and self.policy.entries.pop(entry_id, None) is not None:
+            self._index = None
+
+    # -- tokens, rate limiting, admission -----------------------------------------------------------------------------------
+    def token(self, value: str) -> Token | None:
+        return self.settings.tokens.get(value)
+
+    def count_request(self, token: Token) -> None:
+        """One more request for this token in its window; 429 with the X-RateLimit-* headers once it is used up."""
+        rate = self.settings.rate_limit
+        if rate is None:
+            return
+        now = self.clock.time()
+        start, count = self._windows.get(token.value, (now, 0))
+        if now >= start + rate.window_seconds:
+            start, count = now, 0
+        if count >= rate.requests:
+            reset = math.ceil(start + rate.window_seconds)
+            raise e.error(429, f"rate limit of {rate.requests} requests per {rate.window_seconds:g} seconds exceeded",
+                          headers={"X-RateLimit-Limit": str(rate.requests), "X-RateLimit-Remaining": "0",
+                                   "X-RateLimit-Reset": str(reset)})
+        self._windows[token.value] = (start, count + 1)
+
+    def admits(self, address: Any, token: Token | None = None) -> tuple[bool, str, dict | None]:
+        """(allowed, reason, matched entry) for a caller at ``address`` holding ``token``."""
+        policy = self.policy
+        if policy is None:
+            return True, "no IP allowlist configuration exists", None
+        if not policy.enabled:
+            return True, "the IP allowlist is disabled", None
+        if token is not None and token.manages_users:
+            return True, f'the caller holds "{USERS_MANAGEMENT}", which is exempt from the IP allowlist', None
+        if address is None:
+            return False, "the client address is unknown", None
+        if self._index is None:
+            self._index = IntervalIndex((entry.block, entry) for entry in policy.entries.values())
+        hit = self._index.find(address)
+        if hit is None:
+            return False, f"{address} is not on the enabled IP allowlist", None
+        entry = hit[1]
+        return True, f"{address} matches the IP allowlist entry {entry.ip!r}", entry.to_json()
+
+
+def decide(model: TalendModel, query: Mapping[str, str], namespace: Any) -> dict:
+    address = normalise_client(query.get("ip"))
+    if address is None:
+        raise ApiError(400, f"ip: {query.get('ip')!r} is not a valid IPv4 or IPv6 address", field="ip")
+    token = None
+    if query.get("token"):
+        token = model.token(query["token"])
+        if token is None:
+            raise ApiError(400, "token: is not a known Talend token", field="token")
+    allowed, reason, matched = model.admits(address, token)
+    return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address)}
