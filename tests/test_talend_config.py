@@ -67,15 +67,15 @@ def test_seeded_policy_and_extra_tokens(limit_server):
 # -- the IP limit ----------------------------------------------------------------------------------------------------------
 
 
-def test_adding_over_the_limit_is_400_where_402_is_not_declared(limit_server):
+def test_adding_over_the_limit_is_402_too(limit_server):
     client = _client(limit_server)
     client.delete(PUBLIC)
     four = [{"ip": f"10.0.0.{i}", "description": str(i)} for i in range(4)]
-    assert_error(client.post(PUBLIC, json={"enabled": True, "ips": four}), 400, "Bad Request",
+    assert_error(client.post(PUBLIC, json={"enabled": True, "ips": four}), 402, "Payment Required",
                  "ips: the IP allowlist would hold 4 IPs, above the limit of 3 of your plan")
     assert_error(client.get(PUBLIC), 404, "Not Found")
     create(client, ips=four[:3])
-    assert_error(client.post(f"{LEGACY}/ips", json=four[3:]), 400, "Bad Request",
+    assert_error(client.post(f"{LEGACY}/ips", json=four[3:]), 402, "Payment Required",
                  "ips: the IP allowlist would hold 4 IPs, above the limit of 3 of your plan")
     assert len(client.get(f"{PUBLIC}/ips").json()) == 3
 
@@ -118,7 +118,7 @@ def test_default_limit_is_100(server):
     client.session.headers["Authorization"] = ADMIN
     create(client, ips=[{"ip": f"10.0.{i // 250}.{i % 250}", "description": "x"} for i in range(99)])
     add(client, "10.9.9.1")
-    assert_error(client.post(f"{PUBLIC}/ips", json=[{"ip": "10.9.9.2", "description": "x"}]), 400, "Bad Request",
+    assert_error(client.post(f"{PUBLIC}/ips", json=[{"ip": "10.9.9.2", "description": "x"}]), 402, "Payment Required",
                  "ips: the IP allowlist would hold 101 IPs, above the limit of 100 of your plan")
 
 

@@ -19,7 +19,7 @@ Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), `
 
 Every write builds the new state first and stores it only when every check passed, so a rejected request changes
 nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
-(402, or 400 where the operation does not declare 402), duplicate addresses (409 where declared, 400 elsewhere).
+(402 everywhere, as the issue asks; the vendor declares it on updates only), duplicate addresses (409 where declared, 400 elsewhere).
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ class TalendModel:
         parsed = _parse(body.get("ips") or [])
         if self.policy is not None:
             raise e.error(409, "an IP allowlist configuration already exists")
-        entries = self._new_entries(parsed, [], dup_status=409, limit_status=400)
+        entries = self._new_entries(parsed, [], dup_status=409, limit_status=402)
         self._store(Policy(body["enabled"], body.get("description", ""), entries))
         return self.policy.to_json()
 
@@ -277,7 +277,7 @@ class TalendModel:
     def add_ips(self, items: list) -> list[dict]:
         parsed = _parse(items)
         policy = self._require_policy()
-        entries = self._new_entries(parsed, list(policy.entries.values()), dup_status=409, limit_status=400)
+        entries = self._new_entries(parsed, list(policy.entries.values()), dup_status=409, limit_status=402)
         policy.entries.update(entries)
         self._index = None
         return [entry.to_json() for entry in entries.values()]
