@@ -264,3 +264,12 @@ def test_admin_token_guards_the_control_plane():
     with EmulatorServer(Options(admin_token="s3cret")) as running:
         assert requests.get(running.url + "/_emulator/health").status_code == 401
         assert requests.get(running.url + "/_emulator/health", headers={"X-Emulator-Admin-Token": "s3cret"}).status_code == 200
+
+
+def test_a_bad_vendor_config_stops_serve_with_the_key_named(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("vendors:\n  talend:\n    ip_limit: -3\n")
+    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", "1", "--config", str(config)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "vendors.talend" in result.stderr and "ip_limit" in result.stderr

@@ -52,6 +52,11 @@ class Emulator:
         self.faults = Faults(options.seed)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
         self.version = __version__
+        for key in self.vendors:  # a bad vendor config fails here, at start-up, not as a 500 on first use
+            try:
+                self.store.namespace(None).model(key)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"--config vendors.{key}: {exc}") from None
         self.state_file: StateFile | None = None
         if options.state_file:
             self.state_file = StateFile(options.state_file, self.store)
