@@ -41,10 +41,13 @@ class ApiError(Exception):
         self.kind = kind
         self.field = field
         self.headers = headers or {}
+        self.problem: Problem | None = None  # set by from_problem: the validation details (field, rule) for renderers
 
     @classmethod
     def from_problem(cls, problem: Problem) -> "ApiError":
-        return cls(problem.status, str(problem), kind=problem.kind, field=problem.field)
+        err = cls(problem.status, str(problem), kind=problem.kind, field=problem.field)
+        err.problem = problem
+        return err
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.message!r}, code={self.code!r}, kind={self.kind!r})"

@@ -93,7 +93,8 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             if query_params:
                 ctx.query = parse_query(query_params, request.query)
             if body is not None:
-                ctx.body = body.parse(ctx.raw_body, request.content_type if request.body_exists else "")
+                # aiohttp reports a missing Content-Type as application/octet-stream; the validator wants "" for "none"
+                ctx.body = body.parse(ctx.raw_body, request.content_type if "Content-Type" in request.headers else "")
             response = handler(ctx)
             if state_file is not None and response.status < 400 and request.method in WRITES:
                 state_file.record(namespace, [vendor.key])

@@ -29,6 +29,7 @@ class Problem:
     message: str  # what is wrong with it
     status: int = 400
     kind: str = "validation"
+    rule: str = ""  # the failed JSON Schema keyword as jsonschema_rs names it (Required, Type, Enum, Minimum, ...), if any
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -71,11 +72,11 @@ def describe(validator: jsonschema_rs.Draft202012Validator, value: Any, location
     parts = list(error.instance_path)
     kind = type(error.kind).__name__
     if kind == "Required":
-        return Problem(location, field_name(parts + [error.kind.property], prefix), "is required")
+        return Problem(location, field_name(parts + [error.kind.property], prefix), "is required", rule=kind)
     if kind == "AdditionalProperties":
         unexpected = list(error.kind.unexpected)
-        return Problem(location, field_name(parts + unexpected[:1], prefix), "is not an allowed property")
-    return Problem(location, field_name(parts, prefix) or prefix or "body", _shorten(error.message))
+        return Problem(location, field_name(parts + unexpected[:1], prefix), "is not an allowed property", rule=kind)
+    return Problem(location, field_name(parts, prefix) or prefix or "body", _shorten(error.message), rule=kind)
 
 
 # -- parameters --------------------------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from .base import Vendor
 from .hdp import VENDOR as HDP
 from .talend import VENDOR as TALEND
+from .b2core import VENDOR as B2CORE
 
 REGISTRY: dict[str, Vendor] = {vendor.key: vendor for vendor in (
     HDP,
     TALEND,
+    B2CORE,
 )}

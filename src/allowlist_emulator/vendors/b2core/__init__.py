@@ -1,0 +1,19 @@
+"""B2Broker B2Core IB API: IP address policies (allow/deny, with a time to live) behind client-credentials tokens."""
+
+from ..base import Vendor
+from . import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    key="b2core",
+    title="B2Broker B2Core IB IP address policies",
+    handlers=handlers.HANDLERS,
+    model=models.B2CoreModel,
+    render_error=errors.render,
+    authenticate=auth.authenticate,
+    decide=models.decide,
+    prefixes=("",),
+    demo=(
+        "client b2core-client / b2core-secret: POST <base>/tokens with Basic credentials and",
+        '{"grant_type": "client_credentials"} → Bearer token for 600 s of the emulator clock',
+    ),
+)
