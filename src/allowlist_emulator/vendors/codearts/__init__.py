@@ -1,0 +1,19 @@
+"""Huawei Cloud CodeArts Repo: tenant-level and repository-level trusted IP addresses (IP whitelists), API v4."""
+
+from ..base import Vendor
+from . import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    key="codearts",
+    title="Huawei Cloud CodeArts Repo (trusted IP addresses)",
+    handlers=handlers.HANDLERS,
+    model=models.CodeArtsModel,
+    render_error=errors.render,
+    authenticate=auth.authenticate,
+    decide=models.decide,
+    prefixes=("/v4",),
+    demo=(
+        "AK emulator-ak / SK emulator-sk (SDK-HMAC-SHA256, the official SDK), X-Auth-Token codearts-token (tenant admin);",
+        "X-Auth-Token codearts-expired-token (401), codearts-no-permission-token (403); repositories 1001 and 1002",
+    ),
+)
