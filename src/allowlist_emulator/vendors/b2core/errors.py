@@ -8,15 +8,13 @@ the field, so a message always names the field: ``ttl: must be between 0 and 315
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
 
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
-from ...engine.errors import ApiError
-from ...engine.spec import vendor_spec
+from ...engine.errors import ApiError, vendor_error
 from ...engine.validate import Problem
 
 INVALID_JSON = "INVALID_JSON"
@@ -49,18 +47,9 @@ EMULATOR_LIMIT = "EMULATOR_LIMIT"
 _SHOWN = 80  # characters of a client's value quoted back in a message
 
 
-@lru_cache(maxsize=None)
-def catalogue() -> dict[str, dict]:
-    return {str(entry["code"]): entry for entry in vendor_spec("b2core").error_codes}
-
-
 def error(code: str, *args: object, status: int | None = None) -> ApiError:
-    """The error with this code, its text from the spec with ``{0}``, ``{1}``... filled in."""
-    entry = catalogue()[code]
-    message = entry["message"]
-    for index, value in enumerate(args):
-        message = message.replace("{%d}" % index, str(value))
-    return ApiError(status or int(entry["status"]), message, code=code)
+    """The error with this code, its text from specs/b2core.yaml with ``{0}``, ``{1}``... filled in."""
+    return vendor_error("b2core", code, *args, status=status)
 
 
 # -- the engine's validation problems --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
-from ...engine.errors import ApiError
+from ...engine.errors import ApiError, vendor_error
 from ...engine.spec import vendor_spec
 
 INVALID = ("CH.010001", "Invalid parameter: {0}")
@@ -41,23 +41,10 @@ def catalogue() -> tuple[dict, ...]:
     return vendor_spec("codearts").error_codes
 
 
-@lru_cache(maxsize=None)
-def entry(key: tuple[str, str]) -> dict:
-    """The one x-error-codes entry with this code whose message contains the key's text."""
-    code, piece = key
-    found = [item for item in catalogue() if item["code"] == code and piece in item["message"]]
-    if len(found) != 1:
-        raise LookupError(f"specs/codearts.yaml x-error-codes: {len(found)} entries match {key}")
-    return found[0]
-
-
 def error(key: tuple[str, str], *args: object, status: int | None = None) -> ApiError:
-    """The error with this code and text, ``{0}``, ``{1}``... filled in."""
-    item = entry(key)
-    message = item["message"]
-    for index, value in enumerate(args):
-        message = message.replace("{%d}" % index, str(value))
-    return ApiError(status or int(item["status"]), message, code=item["code"])
+    """The error with this code and text (``key`` = code, a piece of its message), ``{0}``, ``{1}``... filled in."""
+    code, piece = key
+    return vendor_error("codearts", code, *args, status=status, match=piece)
 
 
 def invalid(text: str) -> ApiError:

@@ -5,14 +5,12 @@ Codes and texts come from ``x-error-codes`` in ``specs/hdp.yaml``, so the spec a
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from aiohttp import web
 
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
-from ...engine.errors import ApiError
-from ...engine.spec import vendor_spec
+from ...engine.errors import ApiError, vendor_error
 
 BAD_CREDENTIALS = 222206007
 CREATE_FAILED = 222208711
@@ -37,18 +35,9 @@ TOO_LARGE = 222208734
 FAULT = 222208735
 
 
-@lru_cache(maxsize=None)
-def catalogue() -> dict[int, dict]:
-    return {int(entry["code"]): entry for entry in vendor_spec("hdp").error_codes}
-
-
 def error(code: int, *args: object, status: int | None = None) -> ApiError:
-    """The error with this code, its text from the spec with ``{0}``, ``{1}``... filled in."""
-    entry = catalogue()[code]
-    message = entry["message"]
-    for index, value in enumerate(args):
-        message = message.replace("{%d}" % index, str(value))
-    return ApiError(status or int(entry["status"]), message, code=code)
+    """The error with this code, its text from specs/hdp.yaml with ``{0}``, ``{1}``... filled in."""
+    return vendor_error("hdp", code, *args, status=status)
 
 
 def _failure_code(ctx: Ctx | None) -> int:
