@@ -19,7 +19,7 @@ Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), `
 
 Every write builds the new state first and stores it only when every check passed, so a rejected request changes
 nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
-(402 everywhere, as the issue asks; the vendor declares it on updates only), duplicate addresses (409 where declared, 400 elsewhere).
+(402, on the adds too, where the vendor declares it on updates only), duplicate addresses (409 where declared, 400 elsewhere).
 """
 
 from __future__ import annotations
