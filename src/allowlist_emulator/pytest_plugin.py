@@ -1,1 +1,294 @@
-"""pytest plugin (entry point ``pytest11``): fixtures for client test suites. Filled in by the fixtures work."""
+"""pytest plugin (entry point ``pytest11``, active once the package is installed): fixtures for client test suites.
+
+* ``allowlist_emulator``: a handle on an emulator started in-process, on a free loopback port, once per test
+  session (once per pytest-xdist worker), serving all four vendors. Each test gets its own fresh namespace, so tests
+  never see each other's state, also in parallel. The handle has ``url``, ``base(vendor)`` (where the vendor's paths
+  start), ``credentials[vendor]`` (the demo identities), ``namespace``, ``headers`` (send them with every request:
+  they select the namespace), and ``admin`` (reset, state, requests, faults, clock, decide).
+* ``allowlist_emulator_url``: just the base URL (session scope).
+* ``--allowlist-target=URL``: run the same tests against a running deployment instead (another emulator, or a real
+  vendor API): no server starts; ``URL`` is used as is. ``--allowlist-target=VENDOR=URL`` (repeatable) sets one
+  vendor's base; ``--allowlist-credentials=FILE`` (YAML or JSON, ``{vendor: {...}}``) replaces demo credentials.
+  The namespace header is still sent; a real API ignores it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+NAMESPACE_HEADER = "X-Emulator-Namespace"
+ADMIN_HEADER = "X-Emulator-Admin-Token"
+VENDORS = ("talend", "hdp", "codearts", "b2core")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("allowlist-emulator", "allowlist-emulator fixtures")
+    group.addoption("--allowlist-target", action="append", default=[], metavar="[VENDOR=]URL",
+                    help="run against this deployment instead of an in-process emulator (URL: every vendor, or the "
+                         "emulator's root; VENDOR=URL: where that vendor's paths start). Repeatable.")
+    group.addoption("--allowlist-credentials", metavar="FILE",
+                    help="YAML or JSON mapping vendor → credentials, replacing the demo identities per vendor")
+    group.addoption("--allowlist-admin-token", metavar="TOKEN",
+                    help="X-Emulator-Admin-Token for a target emulator started with --admin-token")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "allowlist_emulator: uses the allowlist-emulator fixtures")
+
+
+# -- the control plane client --------------------------------------------------------------------------------------------
+
+
+class AdminError(RuntimeError):
+    def __init__(self, status: int, body: Any, url: str):
+        super().__init__(f"{url} → {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class AdminClient:
+    """The emulator's ``/_emulator`` control plane, in one namespace (stdlib only)."""
+
+    def __init__(self, url: str, namespace: str, admin_token: str | None = None, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.namespace = namespace
+        self.admin_token = admin_token
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        params = {k: v for k, v in query.items() if v is not None}
+        url = f"{self.url}/_emulator{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+        headers = {NAMESPACE_HEADER: self.namespace, "Accept": "application/json"}
+        if self.admin_token:
+            headers[ADMIN_HEADER] = self.admin_token
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                detail: Any = json.loads(raw)
+            except ValueError:
+                detail = raw.decode("utf-8", "replace")
+            raise AdminError(exc.code, detail, url) from None
+        return json.loads(raw) if raw else None
+
+    def health(self) -> dict:
+        return self.call("GET", "/health")
+
+    def reset(self, vendor: str | None = None) -> dict:
+        return self.call("POST", "/reset", vendor=vendor)
+
+    def state(self) -> dict:
+        return self.call("GET", "/state")
+
+    def restore(self, state: dict) -> dict:
+        return self.call("PUT", "/state", state)
+
+    def requests(self, **filters: Any) -> list[dict]:
+        """The journal of this namespace; filters: vendor, method, path, status, operationId."""
+        return self.call("GET", "/requests", **filters)["requests"]
+
+    def clear_requests(self) -> int:
+        return self.call("DELETE", "/requests")["removed"]
+
+    def faults(self) -> list[dict]:
+        return self.call("GET", "/faults")["faults"]
+
+    def add_fault(self, rule: dict | list[dict] | None = None, **fields: Any) -> Any:
+        """``add_fault(vendor="hdp", operationId="getSystemWhitelist", status=500)``."""
+        return self.call("POST", "/faults", rule if rule is not None else fields)
+
+    def clear_faults(self, rule_id: str | None = None) -> Any:
+        return self.call("DELETE", f"/faults/{rule_id}" if rule_id else "/faults")
+
+    def clock(self) -> dict:
+        return self.call("GET", "/clock")
+
+    def advance(self, seconds: float) -> dict:
+        return self.call("POST", "/clock", {"advance": seconds})
+
+    def set_clock(self, when: str, freeze: bool | None = None) -> dict:
+        if freeze:
+            self.call("POST", "/clock", {"freeze": True})
+        result = self.call("POST", "/clock", {"set": when})
+        return self.call("POST", "/clock", {"freeze": False}) if freeze is False else result
+
+    def freeze(self, frozen: bool = True) -> dict:
+        return self.call("POST", "/clock", {"freeze": frozen})
+
+    def decide(self, vendor: str, ip: str, **query: Any) -> dict:
+        """Would ``ip`` be admitted right now? HDP takes ``resource=`` and ``user=``, CodeArts ``action=`` and
+        ``repository=``."""
+        return self.call("GET", f"/decide/{vendor}", ip=ip, **query)
+
+
+# -- the handle ----------------------------------------------------------------------------------------------------------
+
+
+class Target:
+    """Where the session's tests go: an in-process server, or ``--allowlist-target``."""
+
+    def __init__(self, url: str, bases: dict[str, str], credentials: dict[str, dict], server: Any = None,
+                 admin_token: str | None = None, worker: str = "main", emulator: bool = True):
+        self.emulator = emulator  # False: a real deployment, which has no control plane
+        self.url = url.rstrip("/")
+        self.bases = bases
+        self.credentials = credentials
+        self.server = server
+        self.admin_token = admin_token
+        self.worker = worker
+        self._counter = itertools.count(1)
+
+    @property
+    def external(self) -> bool:
+        return self.server is None
+
+    def base(self, vendor: str) -> str:
+        if vendor not in self.bases:
+            raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(self.bases)}")
+        return self.bases[vendor]
+
+    def new_namespace(self) -> str:
+        return f"pytest-{self.worker}-{next(self._counter)}-{uuid.uuid4().hex[:8]}"
+
+    def drop(self, namespace: str) -> None:
+        """Forget the namespace (in-process), or reset it (a target emulator); never fails a test."""
+        if not self.emulator:
+            return
+        admin = AdminClient(self.url, namespace, self.admin_token, timeout=5)
+        try:
+            admin.reset()
+        except (AdminError, OSError, ValueError):
+            pass
+        if self.server is not None:
+            self.server.call(self.server.emulator.store.drop, namespace)
+
+
+class AllowlistEmulator:
+    """What a test gets from the ``allowlist_emulator`` fixture."""
+
+    def __init__(self, target: Target, namespace: str):
+        self._target = target
+        self.url = target.url
+        self.namespace = namespace
+        self.headers = {NAMESPACE_HEADER: namespace}
+        self.credentials = target.credentials
+        self.admin = AdminClient(target.url, namespace, target.admin_token)
+        self.external = target.external  # True with --allowlist-target
+
+    def base(self, vendor: str) -> str:
+        """Where ``vendor``'s spec paths start: ``url`` for most, ``url + "/b2core"`` for B2Core on the emulator."""
+        return self._target.base(vendor)
+
+    @staticmethod
+    def cassette(vendor: str, name: str) -> Path:
+        """A shipped cassette, e.g. ``cassette("hdp", "tenant_whitelists")`` (see ``fixtures/<vendor>/README.md``)."""
+        from .recording import cassette_path
+
+        return cassette_path(vendor, name)
+
+    def __repr__(self) -> str:
+        return f"<AllowlistEmulator {self.url} namespace={self.namespace}>"
+
+
+# -- fixtures ------------------------------------------------------------------------------------------------------------
+
+
+def _worker(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput:
+        return str(workerinput.get("workerid", "gw"))
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _load_credentials(path: str | None) -> dict[str, dict]:
+    from .recording.demo import demo_credentials
+
+    credentials = demo_credentials()
+    if path:
+        import yaml
+
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise pytest.UsageError(f"--allowlist-credentials {path}: expected a mapping vendor → credentials")
+        for vendor, values in data.items():
+            if not isinstance(values, dict):
+                raise pytest.UsageError(f"--allowlist-credentials {path}: {vendor}: expected a mapping")
+            credentials[str(vendor)] = dict(values)
+    return credentials
+
+
+def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, dict[str, str], bool]:
+    default = None
+    per_vendor: dict[str, str] = {}
+    for value in values:
+        vendor, sep, url = value.partition("=")
+        if sep and vendor in VENDORS:
+            per_vendor[vendor] = url.rstrip("/")
+        else:
+            default = value.rstrip("/")
+    root = default or next(iter(per_vendor.values()))
+    bases = {vendor: root for vendor in VENDORS}
+    emulator = False
+    if default is not None:
+        try:  # an emulator tells where each vendor is mounted (B2Core's [base])
+            health = AdminClient(default, "default", admin_token, timeout=5).health()
+            for vendor, mount in (health.get("bases") or {}).items():
+                bases[vendor] = default + ("" if mount in ("", "/") else mount)
+            emulator = health.get("status") == "ok"
+        except (AdminError, OSError, ValueError, AttributeError):
+            pass  # not an emulator: every vendor at the URL itself
+    bases.update(per_vendor)
+    return root, bases, emulator
+
+
+@pytest.fixture(scope="session")
+def _allowlist_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    config = request.config
+    credentials = _load_credentials(config.getoption("allowlist_credentials"))
+    admin_token = config.getoption("allowlist_admin_token")
+    targets = config.getoption("allowlist_target") or []
+    worker = _worker(config)
+    if targets:
+        url, bases, emulator = _external_bases(targets, admin_token)
+        yield Target(url, bases, credentials, None, admin_token, worker, emulator)
+        return
+    from .app import Options
+    from .server import EmulatorServer
+
+    with EmulatorServer(Options(trust_forwarded_for=True)) as server:
+        bases = {vendor: server.url + server.emulator.base_path(vendor) for vendor in server.emulator.vendors}
+        yield Target(server.url, bases, credentials, server, None, worker)
+
+
+@pytest.fixture(scope="session")
+def allowlist_emulator_url(_allowlist_target: Target) -> str:
+    """The base URL of the session's emulator (or of ``--allowlist-target``)."""
+    return _allowlist_target.url
+
+
+@pytest.fixture
+def allowlist_emulator(_allowlist_target: Target) -> Iterator[AllowlistEmulator]:
+    """The session's emulator, seen through a fresh namespace for this test (dropped afterwards)."""
+    namespace = _allowlist_target.new_namespace()
+    yield AllowlistEmulator(_allowlist_target, namespace)
+    _allowlist_target.drop(namespace)
+
+
+pytest_plugins = [*globals().get("pytest_plugins", []), "allowlist_emulator.contract.pytest_hook"]  # fixture allowlist_contract

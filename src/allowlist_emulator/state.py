@@ -6,7 +6,9 @@ on first use too, so 10,000 namespaces that each touch one vendor cost 10,000 sm
 
 from __future__ import annotations
 
+import hashlib
 import random
+import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +24,23 @@ MAX_NAMESPACE_NAME = 128
 
 
 class Namespace:
-    __slots__ = ("name", "clock", "_models", "_store")
+    __slots__ = ("name", "clock", "_models", "_store", "_requests")
 
     def __init__(self, name: str, store: "Store", clock: Clock | None = None):
         self.name = name
         self.clock = clock or Clock()
         self._models: dict[str, Any] = {}
         self._store = store
+        self._requests = 0
+
+    def request_id(self) -> str:
+        """A new request id (32 hex digits): random, or under ``--seed`` the namespace's next one in a fixed sequence."""
+        seed = self._store.seed
+        if seed is None:
+            return uuid.uuid4().hex
+        self._requests += 1
+        digest = hashlib.sha256(f"{seed}/{self.name}/request/{self._requests}".encode()).digest()
+        return uuid.UUID(bytes=digest[:16], version=4).hex
 
     def rng(self, vendor: str) -> random.Random:
         seed = self._store.seed
@@ -46,6 +58,7 @@ class Namespace:
         if vendor is None:
             self._models.clear()
             self.clock = Clock()
+            self._requests = 0
         else:
             self._models.pop(vendor, None)
 
