@@ -1,0 +1,113 @@
+"""``allowlist-emulator contract <vendor> --url BASE [auth options] [--allow-writes] [--max-examples N] [--report FILE]``.
+
+Exit 0 when every check passes, 1 when any fails (or the target cannot be reached, or the restore fails), 2 for
+usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+from urllib.parse import urlsplit
+
+from .auth import Credentials, make_auth, unused_options
+from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, run_contract
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 already; keep the message format of the main CLI
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="allowlist-emulator contract",
+        description="Run the vendor's contract suite (schemathesis, driven by specs/<vendor>.yaml) against BASE.",
+        epilog="Checks: " + "; ".join(f"{name}: {text}" for name, text in CHECKS.items()),
+    )
+    p.add_argument("vendor", choices=VENDORS)
+    p.add_argument("--url", required=True, metavar="BASE",
+                   help="where the vendor's paths start (B2Core: its [base], e.g. http://127.0.0.1:8080/b2core)")
+    auth = p.add_argument_group("credentials (default: the emulator's demo identities)")
+    auth.add_argument("--token", help="Talend bearer token; CodeArts X-Auth-Token")
+    auth.add_argument("--user", help="HDP user")
+    auth.add_argument("--password", help="HDP password")
+    auth.add_argument("--ak", help="CodeArts access key (the suite signs each request, SDK-HMAC-SHA256)")
+    auth.add_argument("--sk", help="CodeArts secret key")
+    auth.add_argument("--client-id", help="B2Core client id (tokens are fetched from BASE/tokens as needed)")
+    auth.add_argument("--client-secret", help="B2Core client secret")
+    p.add_argument("--allow-writes", action="store_true",
+                   help="also run POST/PUT/PATCH/DELETE; what is written is snapshotted first and restored afterwards")
+    p.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, metavar="N",
+                   help=f"generated examples per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    p.add_argument("--seed", type=int, help="seed for data generation (printed with every run, to reproduce it)")
+    p.add_argument("--report", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--phases", default=",".join(PHASES),
+                   help=f"comma list of schemathesis phases (default {','.join(PHASES)})")
+    p.add_argument("--no-stateful", action="store_true", help="leave out the stateful phase (links create → get/update/delete)")
+    p.add_argument("--operation", action="append", metavar="OPERATION_ID", help="run only this operation (repeatable)")
+    p.add_argument("--namespace", help="X-Emulator-Namespace to use against an emulator (default: a fresh one)")
+    p.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+
+    def usage(message: str) -> int:
+        print(f"allowlist-emulator contract: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    url = urlsplit(args.url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return usage(f"--url {args.url!r}: expected http(s)://host[:port][/path]")
+    if args.max_examples < 1:
+        return usage("--max-examples must be at least 1")
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or not phases:
+        return usage(f"--phases: unknown phase(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(PHASES)}")
+    if args.no_stateful:
+        phases = [p for p in phases if p != "stateful"]
+    credentials = Credentials(token=args.token, user=args.user, password=args.password, ak=args.ak, sk=args.sk,
+                              client_id=args.client_id, client_secret=args.client_secret)
+    unused = unused_options(args.vendor, credentials)
+    if unused:
+        return usage(f"{', '.join(unused)} do(es) not apply to {args.vendor}")
+    verify = not args.insecure
+    adapter = make_auth(args.vendor, args.url, credentials, verify=verify)
+    problem = adapter.usage_error()
+    if problem:
+        return usage(problem)
+    if args.operation:
+        from ..engine.spec import vendor_spec
+
+        known = vendor_spec(args.vendor).by_id
+        bad = [op for op in args.operation if op not in known]
+        if bad:
+            return usage(f"--operation: {', '.join(bad)} not in specs/{args.vendor}.yaml")
+
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    result = run_contract(
+        args.vendor, args.url, credentials, allow_writes=args.allow_writes, max_examples=args.max_examples,
+        seed=args.seed, report=args.report, phases=phases, namespace=args.namespace, operations=args.operation,
+        request_timeout=args.request_timeout, verify=verify, progress=progress,
+    )
+    print(result.summary(), flush=True)
+    if args.report:
+        print(f"JUnit XML report: {args.report}", flush=True)
+    return result.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

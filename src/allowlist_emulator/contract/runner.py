@@ -1,0 +1,459 @@
+"""Run schemathesis against a base URL with the project's spec: :func:`run_contract`, shared by the CLI, the
+project's tests and the pytest hook.
+
+How: the vendor's spec (``vendor_spec(key).document``) is loaded with ``schemathesis.openapi.from_dict`` and a
+``schemathesis.Config`` built here (base URL, seed, checks, phases, max examples), the vendor's auth adapter is
+attached with ``schema.auth.set_from_requests``, and the run is schemathesis's own engine
+(``schemathesis.engine.from_schema(schema).execute()``), whose event stream is folded into a :class:`Result`:
+per operation the cases sent, the statuses seen and the failing checks.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+from urllib.parse import urlsplit
+
+import requests
+
+from ..engine.spec import vendor_spec
+from .auth import ClientCredentialsAuth, Credentials, VendorAuth, make_auth
+from .safety import GuardedAuth, RestoreReport, make_safety
+
+VENDORS = ("talend", "hdp", "codearts", "b2core")
+NAMESPACE_HEADER = "X-Emulator-Namespace"
+
+#: The schemathesis checks the suite runs, and what each one means (docs/contract.md repeats this).
+SCHEMATHESIS_CHECKS: dict[str, str] = {
+    "not_a_server_error": "no 5xx answer, whatever was sent",
+    "status_code_conformance": "every status is one the spec declares for the operation",
+    "content_type_conformance": "the Content-Type is one the spec declares for that status",
+    "response_headers_conformance": "required response headers (e.g. CodeArts X-Total) are present and valid",
+    "response_schema_conformance": "the body validates against the spec's schema (required fields, types, error envelope)",
+    "negative_data_rejection": "requests that break the spec's schema are refused with 4xx",
+    "ignored_auth": "operations that declare security refuse requests without or with wrong credentials",
+    "use_after_free": "a deleted resource is no longer reachable (stateful phase)",
+    "ensure_resource_availability": "a created resource is reachable right after creation (stateful phase)",
+}
+#: ... plus the project's own (probes.py): malformed addresses in the documented request examples get a 4xx.
+CHECKS: dict[str, str] = {
+    **SCHEMATHESIS_CHECKS,
+    "invalid_address_rejection": "a write with a malformed address (e.g. 10.20.30.256) is refused with 4xx (needs --allow-writes)",
+}
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+DEFAULT_MAX_EXAMPLES = 20
+
+
+@dataclass
+class CheckFailure:
+    check: str
+    operation: str  # operationId (or the schemathesis label when unknown)
+    label: str  # "METHOD /path"
+    title: str
+    message: str
+    phase: str
+    reproduce: str = ""  # curl command(s)
+
+    def line(self) -> str:
+        return f"{self.check}: {self.operation} ({self.label}): {self.title}. {self.message}".strip()
+
+
+@dataclass
+class OperationResult:
+    operation_id: str
+    label: str
+    cases: int = 0  # requests that got an answer
+    statuses: Counter = field(default_factory=Counter)
+    phases: set[str] = field(default_factory=set)
+    failures: list[CheckFailure] = field(default_factory=list)
+    excluded: str | None = None  # why it did not run (read-only run, live-target guard)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.excluded:
+            state = "SKIPPED"
+            detail = self.excluded
+        else:
+            state = "FAILED" if self.failures else ("PASSED" if self.cases else "UNTESTED")
+            statuses = ", ".join(f"{code}×{n}" for code, n in sorted(self.statuses.items()))
+            detail = f"{self.cases} requests [{statuses}]"
+            if self.failures:
+                detail += "; failed: " + ", ".join(sorted({f.check for f in self.failures}))
+        return f"{state:8} {self.operation_id:36} {self.label:60} {detail}"
+
+
+@dataclass
+class Result:
+    vendor: str
+    base_url: str
+    emulator: bool
+    namespace: str | None
+    seed: int
+    allow_writes: bool
+    phases: tuple[str, ...]
+    operations: dict[str, OperationResult]  # by operationId
+    errors: list[str] = field(default_factory=list)  # run-level problems (unreachable target, schema errors, ...)
+    restore: RestoreReport | None = None
+    interrupted: bool = False
+    elapsed: float = 0.0
+    identity: str = ""
+
+    @property
+    def failures(self) -> list[CheckFailure]:
+        return [f for op in self.operations.values() for f in op.failures]
+
+    @property
+    def failed_checks(self) -> set[str]:
+        return {f.check for f in self.failures}
+
+    @property
+    def tested(self) -> list[str]:
+        return [op.operation_id for op in self.operations.values() if op.cases and not op.excluded]
+
+    @property
+    def untested(self) -> list[str]:
+        return [op.operation_id for op in self.operations.values() if not op.cases and not op.excluded]
+
+    @property
+    def ok(self) -> bool:
+        return (not self.failures and not self.errors and not self.interrupted and not self.untested
+                and (self.restore is None or self.restore.ok))
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def failures_of(self, check: str) -> list[CheckFailure]:
+        return [f for f in self.failures if f.check == check]
+
+    def summary(self, details: bool = True) -> str:
+        target = f"{self.base_url} ({'emulator, namespace ' + str(self.namespace) if self.emulator else 'live target'})"
+        lines = [
+            f"contract {self.vendor} against {target}",
+            f"  as {self.identity}; {'reads and writes' if self.allow_writes else 'read-only (no --allow-writes)'}; "
+            f"phases {', '.join(self.phases)}; seed {self.seed}",
+            "",
+        ]
+        lines += ["  " + op.summary() for op in self.operations.values()]
+        if details and self.failures:
+            lines += ["", "Failures:"]
+            seen = set()
+            for failure in self.failures:
+                key = (failure.check, failure.operation, failure.title)
+                if key in seen:
+                    continue
+                seen.add(key)
+                lines.append(f"  - {failure.line()}")
+                if failure.reproduce:
+                    lines += ["      " + row for row in failure.reproduce.splitlines()[:6]]
+        if self.errors:
+            lines += ["", "Errors:"] + [f"  - {e[:500]}" for e in self.errors[:20]]
+        if self.restore is not None:
+            lines.append("")
+            if self.restore.ok:
+                lines.append(f"Restored: {', '.join(self.restore.restored) or 'nothing was written'}")
+            else:
+                lines += ["Restore problems:"] + [f"  - {p[:500]}" for p in self.restore.problems[:20]]
+                if len(self.restore.problems) > 20:
+                    lines.append(f"  … and {len(self.restore.problems) - 20} more")
+        if self.interrupted:
+            lines.append("Interrupted.")
+        if self.untested:
+            lines.append(f"Not exercised: {', '.join(self.untested)}")
+        counts = Counter("failed" if op.failures else "skipped" if op.excluded else "passed" if op.cases else "untested"
+                         for op in self.operations.values())
+        verdict = "PASSED" if self.ok else "INTERRUPTED" if self.interrupted else "FAILED"
+        lines += ["", f"{verdict}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+                  + f" in {self.elapsed:.1f}s"]
+        return "\n".join(lines)
+
+
+def detect_emulator(base_url: str, vendor: str, timeout: float = 5.0, verify: bool | str = True) -> dict | None:
+    """The emulator's health document when ``base_url``'s origin answers ``GET /_emulator/health`` like one."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    try:
+        response = requests.get(origin + "/_emulator/health", timeout=timeout, verify=verify)
+        data = response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("status") == "ok" and isinstance(data.get("vendors"), list):
+        return data
+    return None
+
+
+def _config(base_url: str, seed: int, max_examples: int, phases: Sequence[str], checks: Iterable[str],
+            headers: dict[str, str], request_timeout: float, verify: bool | str, workers: int,
+            unexpected_methods: list[str] | None = None):
+    from schemathesis.config import SchemathesisConfig
+
+    data: dict = {
+        "seed": seed,
+        "base-url": base_url,
+        "workers": workers,
+        "request-timeout": request_timeout,
+        "tls-verify": verify,
+        "generation": {"max-examples": max_examples},
+        "checks": {"enabled": False, **{name: {"enabled": True} for name in checks if name in SCHEMATHESIS_CHECKS}},
+        "phases": {name: {"enabled": name in phases} for name in PHASES},
+    }
+    if unexpected_methods is not None:
+        data["phases"]["coverage"]["unexpected-methods"] = unexpected_methods
+    if headers:
+        data["headers"] = headers
+    return SchemathesisConfig.from_dict(data)
+
+
+def run_contract(
+    vendor: str,
+    base_url: str,
+    auth: Credentials | VendorAuth | None = None,
+    allow_writes: bool = False,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    seed: int | None = None,
+    report: str | Path | None = None,
+    *,
+    phases: Sequence[str] = PHASES,
+    checks: Iterable[str] = tuple(CHECKS),
+    namespace: str | None = None,
+    operations: Iterable[str] | None = None,
+    request_timeout: float = 10.0,
+    verify: bool | str = True,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run the contract suite of ``vendor`` against ``base_url`` (where the vendor's spec paths start).
+
+    ``auth``: :class:`Credentials` (missing ones fall back to the demo identities) or a ready adapter.
+    Without ``allow_writes`` only GET operations run. With it, every scope the run writes to is snapshotted before
+    the first write and restored at the end, also on failure and Ctrl-C; on live targets (anything that does not
+    answer ``/_emulator/health``) the operations in ``safety.py``'s guards are left out.
+    ``namespace``: the ``X-Emulator-Namespace`` to use against an emulator (default: a fresh one per run).
+    ``operations``: run only these operationIds.
+    """
+    import schemathesis
+    from schemathesis.engine import Status, events, from_schema
+
+    if vendor not in VENDORS:
+        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}")
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
+    base_url = base_url.rstrip("/")
+    started = time.monotonic()
+    seed = seed if seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
+    say = progress or (lambda _line: None)
+
+    spec = vendor_spec(vendor)
+    by_label = {f"{op.method} {op.path}": op.operation_id for op in spec.operations}
+    results = {op.operation_id: OperationResult(op.operation_id, f"{op.method} {op.path}") for op in spec.operations}
+
+    health = detect_emulator(base_url, vendor, verify=verify)
+    emulator = health is not None
+    headers: dict[str, str] = {}
+    if emulator:
+        namespace = namespace or f"contract-{uuid.uuid4().hex[:12]}"
+        headers[NAMESPACE_HEADER] = namespace
+    else:
+        namespace = None
+
+    adapter = auth if isinstance(auth, VendorAuth) else make_auth(vendor, base_url, auth, headers=headers, verify=verify)
+    if isinstance(adapter, ClientCredentialsAuth):
+        adapter.headers.update(headers)  # tokens are per namespace on an emulator
+    result = Result(vendor=vendor, base_url=base_url, emulator=emulator, namespace=namespace, seed=seed,
+                    allow_writes=allow_writes, phases=tuple(phases), operations=results, identity=adapter.describe())
+    if emulator and vendor not in health.get("vendors", []):
+        result.errors.append(f"the emulator at {base_url} does not serve {vendor} (it serves {', '.join(health['vendors'])})")
+        result.elapsed = time.monotonic() - started
+        _write_report(result, report)
+        return result
+
+    session = requests.Session()
+    session.headers.update(headers)
+    session.auth = adapter
+    session.verify = verify
+    safety = make_safety(vendor, base_url, session, adapter, live=not emulator) if allow_writes else None
+
+    selected = set(operations) if operations is not None else set(results)
+    for op in spec.operations:
+        if op.operation_id not in selected:
+            results[op.operation_id].excluded = "not selected"
+        elif not allow_writes and op.method != "GET":
+            results[op.operation_id].excluded = "writes need --allow-writes"
+    if safety is not None:
+        try:
+            for op_id, reason in safety.exclusions().items():
+                if op_id in results and not results[op_id].excluded:
+                    results[op_id].excluded = f"live-target guard: {reason}"
+        except requests.RequestException as exc:  # when in doubt, no writes
+            for op in spec.operations:
+                if op.method != "GET" and not results[op.operation_id].excluded:
+                    results[op.operation_id].excluded = f"live-target guard: the enforcement state could not be read ({exc})"
+    run_ids = [op_id for op_id, op in results.items() if not op.excluded]
+
+    # The coverage phase also sends methods a path does not declare (expecting 405). Schemathesis judges "declared"
+    # on the filtered schema, so a left-out operation's method would reach the real handler: with any operation
+    # left out, only methods the spec uses nowhere are sent that way.
+    unexpected = None
+    if len(run_ids) < len(results):
+        used = {op.method.lower() for op in spec.operations}
+        unexpected = sorted({"get", "put", "post", "delete", "options", "patch", "trace", "query"} - used)
+    config = _config(base_url, seed, max_examples, phases, checks, headers, request_timeout, verify, workers,
+                     unexpected)
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config)
+    schema = schema.include(operation_id=run_ids) if run_ids else None
+    if schema is None:
+        result.errors.append("no operation left to run")
+    else:
+        schema.auth.set_from_requests(GuardedAuth(adapter, safety))
+
+    seen_failures: set[tuple] = set()
+
+    def label_of(case) -> str:
+        return case.operation.label
+
+    def fold(recorder, phase: str) -> None:
+        for case_id, node in recorder.cases.items():
+            op_id = by_label.get(label_of(node.value))
+            interaction = recorder.interactions.get(case_id)
+            if op_id is None or interaction is None or interaction.response is None:
+                continue
+            op = results[op_id]
+            op.cases += 1
+            op.statuses[interaction.response.status_code] += 1
+            op.phases.add(phase)
+        for case_id, checks_done in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            label = label_of(node.value) if node is not None else recorder.label
+            for check in checks_done:
+                if check.status != Status.FAILURE or check.failure_info is None:
+                    continue
+                failure = check.failure_info.failure
+                label = failure.operation or label
+                op_id = by_label.get(label, label)
+                key = (check.name, op_id, failure.title, failure.message)
+                if key in seen_failures:
+                    continue
+                seen_failures.add(key)
+                record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
+                                      message=failure.message.strip(), phase=phase,
+                                      reproduce=check.failure_info.code_sample or "")
+                target = results.get(op_id)
+                if target is None:
+                    target = results.setdefault(op_id, OperationResult(op_id, label))
+                target.failures.append(record)
+
+    stream = None
+    try:
+        if schema is not None and allow_writes and "invalid_address_rejection" in checks:
+            _address_probes(spec, set(run_ids), base_url, session, GuardedAuth(adapter, safety), request_timeout,
+                            results, say)
+        if schema is not None:
+            say(f"contract {vendor}: {len(run_ids)} operations against {base_url}"
+                + (f" (emulator namespace {namespace})" if emulator else " (live target)"))
+            stream = from_schema(schema).execute()
+            for event in stream:
+                if isinstance(event, events.ScenarioFinished):
+                    fold(event.recorder, event.phase.value if hasattr(event.phase, "value") else str(event.phase))
+                elif isinstance(event, events.NonFatalError):
+                    text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
+                    if "excluded by filters" in text and selected != set(results):
+                        # A partial run (--operation) may leave the stateful phase without a complete link: not an error.
+                        say("  stateful phase: no complete link among the selected operations")
+                        continue
+                    if text not in result.errors:
+                        result.errors.append(text)
+                elif isinstance(event, events.FatalError):
+                    result.errors.append(f"fatal: {event.exception!r}")
+                elif isinstance(event, events.Interrupted):
+                    result.interrupted = True
+                elif isinstance(event, events.PhaseFinished):
+                    say(f"  phase {event.phase.name.value if hasattr(event.phase.name, 'value') else event.phase.name}: "
+                        f"{event.status.value if hasattr(event.status, 'value') else event.status}")
+                elif isinstance(event, events.EngineFinished):
+                    for failure in event.failures or []:
+                        op_id = by_label.get(failure.operation or "", failure.operation or "run")
+                        target = results.setdefault(op_id, OperationResult(op_id, failure.operation or ""))
+                        target.failures.append(CheckFailure(check=getattr(failure, "checks", ("after_run",))[0] if getattr(failure, "checks", None) else "after_run",
+                                                            operation=op_id, label=failure.operation or "",
+                                                            title=failure.title, message=failure.message, phase="after-run"))
+    except KeyboardInterrupt:
+        result.interrupted = True
+        if stream is not None:
+            stream.stop()
+    finally:
+        if safety is not None:
+            say("restoring what the run wrote…")
+            result.restore = _restore_uninterruptibly(safety)
+            result.errors.extend(safety.errors)
+        session.close()
+        result.elapsed = time.monotonic() - started
+        _write_report(result, report)
+    return result
+
+
+def _address_probes(spec, operation_ids, base_url, session, auth, timeout, results, say) -> None:
+    from .probes import CHECK, run_probes
+
+    done = run_probes(spec, operation_ids, base_url, session, auth, timeout)
+    if done:
+        say(f"  address probes: {len(done)} requests")
+    for probe, response, error in done:
+        op = results[probe.operation.operation_id]
+        where = f"{probe.operation.method} {probe.path} with {probe.field}={probe.bad!r}"
+        if response is None:
+            op.failures.append(CheckFailure(CHECK, op.operation_id, op.label, "Network error", f"{where}: {error}",
+                                            "address-probes"))
+            continue
+        op.cases += 1
+        op.statuses[response.status_code] += 1
+        op.phases.add("address-probes")
+        if 200 <= response.status_code < 300:
+            op.failures.append(CheckFailure(
+                CHECK, op.operation_id, op.label, "Invalid address accepted",
+                f"{where} answered {response.status_code}; a malformed address must be refused with 4xx",
+                "address-probes", reproduce=f"body: {json.dumps(probe.body)[:500]}"))
+        elif response.status_code >= 500:
+            op.failures.append(CheckFailure(
+                "not_a_server_error", op.operation_id, op.label, "Server error",
+                f"{where} answered {response.status_code}: {response.text[:200]}", "address-probes"))
+
+
+def _restore_uninterruptibly(safety) -> RestoreReport:
+    """Restore; a Ctrl-C during the restore is noted and the restore goes on (a second one in the CLI aborts)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return safety.restore()
+    pressed = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum, frame):  # pragma: no cover - interactive
+        if pressed:
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        pressed.append(1)
+        print("allowlist-emulator contract: restoring the target's allowlists; press Ctrl-C again to abort", flush=True)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        return safety.restore()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write_report(result: Result, report: str | Path | None) -> None:
+    if report:
+        from .report import write_junit
+
+        write_junit(result, Path(report))

@@ -1,0 +1,169 @@
+"""The contract suites against the emulator itself: every registered vendor passes, every operation is exercised,
+read-only runs do not write, and what a writing run changes is put back (also on a live-looking target and on
+Ctrl-C)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+from aiohttp import web
+
+from allowlist_emulator.app import Options, build_app
+from allowlist_emulator.contract import run_contract
+from allowlist_emulator.engine.spec import vendor_spec
+from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
+
+pytestmark = pytest.mark.slow
+
+ALL_VENDORS = ("talend", "hdp", "codearts", "b2core")
+CI_EXAMPLES = 10  # bounded, so each vendor stays well under 30 s on 2 cores
+
+
+def test_registry_has_all_four_vendors():
+    assert sorted(REGISTRY) == sorted(ALL_VENDORS), "every vendor must be registered, so its contract suite runs"
+
+
+@pytest.mark.parametrize("vendor", [v for v in ALL_VENDORS if v in REGISTRY])
+def test_contract_passes_against_the_emulator(server, vendor):
+    result = run_contract(vendor, server.url + server.emulator.base_path(vendor), allow_writes=True,
+                          max_examples=CI_EXAMPLES, seed=20240601)
+    assert result.emulator and result.namespace
+    assert result.ok, result.summary()
+    assert result.exit_code == 0
+    every = {op.operation_id for op in vendor_spec(vendor).operations}
+    assert set(result.tested) == every, result.summary()
+    assert not result.untested
+    # The stateful phase (OpenAPI links create → get/update/delete) ran.
+    assert any("stateful" in op.phases for op in result.operations.values()), result.summary()
+    assert result.restore is not None and result.restore.ok, result.summary()
+
+
+def test_read_only_run_sends_no_writes(server):
+    namespace = f"ro-{uuid.uuid4().hex[:8]}"
+    result = run_contract("hdp", server.url, max_examples=3, seed=1, namespace=namespace,
+                          phases=("examples", "coverage", "fuzzing"))
+    assert result.ok, result.summary()
+    gets = {op.operation_id for op in vendor_spec("hdp").operations if op.method == "GET"}
+    assert set(result.tested) == gets
+    assert all(op.excluded == "writes need --allow-writes" for op in result.operations.values() if op.operation_id not in gets)
+    journal = requests.get(f"{server.url}/_emulator/requests", params={"vendor": "hdp"},
+                           headers={"X-Emulator-Namespace": namespace}, timeout=10).json()["requests"]
+    assert journal
+    methods = {entry["method"] for entry in journal}
+    # No method the spec uses for a write is sent; methods HDP has nowhere (coverage's 405 probes) are all refused.
+    assert not methods & {"POST", "PUT", "DELETE"}, methods
+    assert all(entry["status"] >= 400 for entry in journal if entry["method"] != "GET")
+
+
+# -- a target that does not look like an emulator ----------------------------------------------------------------------
+@web.middleware
+async def _hide_control_plane(request, handler):
+    if request.path.startswith("/_emulator"):
+        return web.json_response({"message": "not found"}, status=404)
+    return await handler(request)
+
+
+@pytest.fixture
+def live_hdp():
+    """The HDP emulator with its control plane hidden: the suite must treat it as a live deployment."""
+    app = build_app(Options(vendors=("hdp",)))
+    app.middlewares.append(_hide_control_plane)
+    with EmulatorServer(app=app) as running:
+        yield running
+
+
+ADMIN = ("d2cadmin", "d2cadmin")
+
+
+def _hdp_view(url: str) -> dict:
+    def get(path, **params):
+        response = requests.get(url + path, auth=ADMIN, params=params, timeout=10)
+        return response.status_code, response.json() if response.content else None
+
+    view = {"system": get("/api/admin/security/whitelist/system"),
+            "config8": get("/api/admin/configurations/8"),
+            "tenants": get("/api/admin/security/whitelist/tenants"),
+            "users": get("/api/admin/security/whitelist/users")}
+    for tenant in (1, 2, 3):
+        view[f"tenant{tenant}"] = get(f"/api/admin/security/whitelist/tenants/{tenant}")
+    for user in ("d2cadmin", "orgadmin", "user1", "viewer"):
+        view[f"user-{user}"] = get("/api/mgmt/security/whitelist/user", user=user)
+    return view
+
+
+def test_live_target_guard_keeps_enforcement_switches_and_lists_untouched(live_hdp):
+    before = _hdp_view(live_hdp.url)
+    assert before["config8"][1]["value"] == "true"  # HDP's default: whitelist filtering on
+    result = run_contract("hdp", live_hdp.url, allow_writes=True, max_examples=3, seed=3,
+                          phases=("examples", "coverage"))
+    assert not result.emulator and result.namespace is None
+    excluded = {op.operation_id: op.excluded for op in result.operations.values() if op.excluded}
+    assert "updateConfiguration" in excluded
+    for op in ("createSystemWhitelist", "updateSystemWhitelist", "createTenantWhitelist", "updateTenantWhitelist",
+               "createUserWhitelist", "updateUserWhitelist"):
+        assert "configuration 8" in excluded[op]
+    assert "deleteTenantWhitelist" not in excluded  # deletes only widen access
+    assert result.ok, result.summary()
+    assert _hdp_view(live_hdp.url) == before
+
+
+def test_live_target_writes_are_restored(live_hdp):
+    # With filtering off, the whitelist writes run; everything they change is put back afterwards.
+    requests.put(f"{live_hdp.url}/api/admin/configurations/8", json={"value": "false"}, auth=ADMIN, timeout=10)
+    requests.post(f"{live_hdp.url}/api/admin/security/whitelist/tenants/2", auth=ADMIN, timeout=10,
+                  json={"managementAPI": [{"startAddress": "10.0.0.1", "endAddress": "10.0.0.9"}]})
+    before = _hdp_view(live_hdp.url)
+    result = run_contract("hdp", live_hdp.url, allow_writes=True, max_examples=5, seed=5)
+    assert result.restore is not None and result.restore.ok, result.summary()
+    assert result.restore.restored, "the run wrote nothing?"
+    assert [op.operation_id for op in result.operations.values() if op.excluded] == ["updateConfiguration"]
+    assert result.ok, result.summary()
+    assert _hdp_view(live_hdp.url) == before
+
+
+def test_ctrl_c_still_restores(live_hdp):
+    requests.put(f"{live_hdp.url}/api/admin/configurations/8", json={"value": "false"}, auth=ADMIN, timeout=10)
+    before = _hdp_view(live_hdp.url)
+
+    def interrupt(line: str) -> None:
+        if line.startswith("  phase coverage"):
+            raise KeyboardInterrupt
+
+    result = run_contract("hdp", live_hdp.url, allow_writes=True, max_examples=3, seed=7, progress=interrupt)
+    assert result.interrupted and result.exit_code == 1
+    assert result.restore is not None and result.restore.ok and result.restore.restored, result.summary()
+    assert _hdp_view(live_hdp.url) == before
+
+
+def test_b2core_token_is_fetched_once_and_renewed_after_a_401(server):
+    from allowlist_emulator.contract.auth import ClientCredentialsAuth
+
+    namespace = f"tok-{uuid.uuid4().hex[:8]}"
+    base = server.url + server.emulator.base_path("b2core")
+    auth = ClientCredentialsAuth(base, "b2core-client", "b2core-secret", headers={"X-Emulator-Namespace": namespace})
+    session = requests.Session()
+    session.headers["X-Emulator-Namespace"] = namespace
+    assert session.get(base + "/addresses", auth=auth, timeout=10).status_code == 200
+    assert session.get(base + "/addresses", auth=auth, timeout=10).status_code == 200
+    assert auth.fetched == 1
+    # The emulator clock runs past the token's 600 s: the next call is refused, renewed and sent once more.
+    requests.post(f"{server.url}/_emulator/clock", json={"advance": 3600}, headers={"X-Emulator-Namespace": namespace}, timeout=10)
+    response = session.get(base + "/addresses", auth=auth, timeout=10)
+    assert response.status_code == 200 and auth.fetched == 2
+    assert response.history and response.history[0].status_code == 401
+
+
+def test_codearts_signature_is_the_one_the_emulator_verifies(server):
+    from allowlist_emulator.contract.auth import AkSkAuth
+
+    namespace = f"sig-{uuid.uuid4().hex[:8]}"
+    headers = {"X-Emulator-Namespace": namespace}
+    good = requests.post(f"{server.url}/v4/tenant/trusted-ip-addresses?b=1&a=2", headers=headers, timeout=10,
+                         json={"ip_type": 0, "ip_start": "192.0.2.1", "view_flag": 1}, auth=AkSkAuth("emulator-ak", "emulator-sk"))
+    assert good.status_code == 200, good.text
+    bad = requests.get(f"{server.url}/v4/tenant/trusted-ip-addresses", headers=headers, timeout=10,
+                       auth=AkSkAuth("emulator-ak", "wrong-sk"))
+    assert bad.status_code == 401
