@@ -89,7 +89,7 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     register_control(app, emulator)
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
-    app.router.add_route("*", "/{tail:.*}", _unknown_path)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", _unknown_path)  # not .*: a decoded %0A in the path must match too
     if emulator.state_file is not None:
         async def close_state_file(_app: web.Application) -> None:
             emulator.state_file.close()

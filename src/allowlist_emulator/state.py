@@ -106,11 +106,13 @@ class Store:
         if namespace is None:
             if len(name) > MAX_NAMESPACE_NAME:
                 raise ApiError(400, f"{NAMESPACE_HEADER}: longer than {MAX_NAMESPACE_NAME} characters", kind=LIMIT, field=NAMESPACE_HEADER)
+            if not name.isprintable():  # control characters, or bytes that are not UTF-8 (kept by aiohttp as surrogates)
+                raise ApiError(400, f"{NAMESPACE_HEADER}: must be printable UTF-8 text", kind=LIMIT, field=NAMESPACE_HEADER)
             if len(self._namespaces) >= self.max_namespaces:
                 raise ApiError(
                     503,
                     f"{NAMESPACE_HEADER}: the emulator holds {self.max_namespaces} namespaces, its limit; "
-                    "reset or delete some (POST /_emulator/reset?all=true) or raise --max-namespaces",
+                    "reset or delete some (POST /_emulator/reset?all=true) or raise max_namespaces in --config",
                     kind=LIMIT,
                     field=NAMESPACE_HEADER,
                 )

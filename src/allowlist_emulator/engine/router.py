@@ -62,7 +62,7 @@ def _finish(ctx: Ctx, response: web.StreamResponse, started: float) -> web.Strea
         request.query_string,
         response.status,
         (perf_counter() - started) * 1000.0,
-        str(client) if client else request.remote,
+        ctx._client_text if client else request.remote,
         ctx.raw_body,
     )
     return response
@@ -148,4 +148,4 @@ def register_vendor(app: web.Application, emulator: "Emulator", vendor: "Vendor"
         base = vendor.mount + prefix
         not_found = _vendor_error_handler(emulator, vendor, 404, ROUTE)
         app.router.add_route("*", base, not_found)
-        app.router.add_route("*", base + "/{tail:.*}", not_found)
+        app.router.add_route("*", base + "/{tail:[\\s\\S]*}", not_found)  # [\s\S]: a decoded %0A is in the path too

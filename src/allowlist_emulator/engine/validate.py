@@ -63,9 +63,18 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
-def describe(validator: jsonschema_rs.Draft202012Validator, value: Any, location: str, prefix: str = "") -> Problem:
-    """The first schema violation, as field + message."""
-    errors = sorted(validator.iter_errors(value), key=lambda e: (len(list(e.instance_path)), str(list(e.instance_path))))
+def describe(validator: jsonschema_rs.Draft202012Validator, value: Any, location: str, prefix: str = "",
+             exhaustive: bool = True) -> Problem:
+    """The first schema violation, as field + message: the shallowest one, or (``exhaustive`` False, for large bodies)
+    the first one found. Listing every violation of a 150,000-item array would hold the event loop for seconds."""
+    if exhaustive:
+        errors = sorted(validator.iter_errors(value), key=lambda e: (len(list(e.instance_path)), str(list(e.instance_path))))
+    else:
+        try:
+            validator.validate(value)
+            errors = []
+        except jsonschema_rs.ValidationError as exc:
+            errors = [exc]
     if not errors:  # pragma: no cover - only called for invalid values
         return Problem(location, prefix or "body", "is invalid")
     error = errors[0]
@@ -214,6 +223,16 @@ def parse_path(params: tuple[ParamSpec, ...], match: Mapping[str, str]) -> dict[
 # curl's default for --data is form-urlencoded (B2Core's own examples send JSON that way); text/plain is what a
 # browser's fetch sends by default. Both are read as JSON. Anything else is refused with 415.
 _JSON_LIKE = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
+_EXHAUSTIVE_BODY = 16 * 1024  # bodies up to this size report their shallowest violation; larger ones the first found
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """Does a string in ``value`` hold a lone surrogate (``"\\ud800"``)? It could be neither validated nor answered as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _reject_constant(name: str) -> Any:
@@ -249,6 +268,12 @@ class BodyValidator:
             raise RequestInvalid(Problem("body", "body", "is nested too deeply")) from None
         except ValueError as exc:
             raise RequestInvalid(Problem("body", "body", f"is not valid JSON ({_shorten(str(exc))})")) from None
-        if not self.validator.is_valid(value):
-            raise RequestInvalid(describe(self.validator, value, "body"))
-        return value
+        if "\\u" in text and _lone_surrogate(value):
+            raise RequestInvalid(Problem("body", "body", "is not valid JSON (a \\u escape is a lone UTF-16 surrogate, not a character)"))
+        try:
+            if self.validator.is_valid(value):
+                return value
+            problem = describe(self.validator, value, "body", exhaustive=len(raw) <= _EXHAUSTIVE_BODY)
+        except ValueError:  # jsonschema_rs: "Recursion limit reached" (JSON nested a few hundred levels deep)
+            problem = Problem("body", "body", "is nested too deeply")
+        raise RequestInvalid(problem)

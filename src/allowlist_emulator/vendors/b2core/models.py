@@ -5,6 +5,7 @@ Config (``vendors: {b2core: {...}}`` in the ``--config`` YAML)::
     clients:            # extra API clients, client id → secret (b2core-client / b2core-secret always exists)
       my-client: my-secret
     token_ttl: 600      # bearer token lifetime in seconds of the emulator clock (default 600)
+    max_entries: 100000 # policies per namespace; one more → 400 EMULATOR_LIMIT (an emulator bound on memory)
     policies:           # policies every namespace starts with, created at the emulator clock's time of seeding
       - {ipAddress: 10.0.0.0/8, policy: allow}            # ttl defaults to 0 (never expires)
       - {ipAddress: 10.6.6.6, policy: deny, ttl: 3600}
@@ -33,6 +34,7 @@ from . import errors as e
 DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "b2core-client", "b2core-secret"
 DEFAULT_TOKEN_TTL = 600
 MAX_TOKENS = 10_000  # live tokens kept per namespace; the oldest are forgotten beyond that
+DEFAULT_MAX_ENTRIES = 100_000  # policies per namespace (config max_entries)
 POLICIES = ("allow", "deny")
 FIELDS = ("ipAddress", "policy", "ttl")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -129,6 +131,7 @@ class B2CoreModel:
         self.tokens: dict[str, tuple[str, float]] = {}  # access_token → (client id, expiry epoch seconds)
         self.policies: dict[str, Policy] = {}
         self.ordered = True  # insertion order == (createTime, addressId) order
+        self.max_entries = DEFAULT_MAX_ENTRIES
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
@@ -141,7 +144,12 @@ class B2CoreModel:
         ttl = config.get("token_ttl", DEFAULT_TOKEN_TTL)
         if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 1:
             raise ValueError("token_ttl: must be a positive integer (seconds)")
-        return cls(clients, ttl, rng, rng.getrandbits(40), rng.getrandbits(24))
+        max_entries = config.get("max_entries", DEFAULT_MAX_ENTRIES)
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ValueError("max_entries: must be a positive integer")
+        model = cls(clients, ttl, rng, rng.getrandbits(40), rng.getrandbits(24))
+        model.max_entries = max_entries
+        return model
 
     @classmethod
     def seeded(cls, config: Mapping, rng: Any, clock: Clock) -> "B2CoreModel":
@@ -239,6 +247,9 @@ class B2CoreModel:
         block = check_ip(body["ipAddress"], "ipAddress")
         created = int(now // 1)
         ttl = _ttl(body.get("ttl", 0), created)
+        if len(self.policies) >= self.max_entries:
+            raise e.error(e.EMULATOR_LIMIT, f"policies: this namespace holds {len(self.policies)} policies, the emulator's "
+                          "limit (max_entries in --config)", status=400)
         policy = Policy(self._new_id(created), body["ipAddress"], block, body["policy"], ttl, created, created)
         self._insert(policy)
         return policy.to_json()

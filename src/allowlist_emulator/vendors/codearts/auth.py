@@ -8,6 +8,7 @@ than 15 minutes from the emulator clock; signature. Then expired (401) and no-pe
 from __future__ import annotations
 
 from ...engine.context import Ctx
+from ...engine.secrets import find
 from . import errors as e
 from . import signing
 from .models import EXPIRED, NO_PERMISSION, CodeArtsModel, Identity
@@ -23,7 +24,7 @@ def authenticate(ctx: Ctx) -> None:
     model: CodeArtsModel = ctx.model
     token = headers.get(TOKEN_HEADER)
     if token is not None:
-        identity = model.tokens.get(token)
+        identity = find(model.tokens, token)  # every configured token compared with hmac.compare_digest
         if identity is None:
             raise e.error(e.BAD_TOKEN)
     elif "Authorization" in headers:

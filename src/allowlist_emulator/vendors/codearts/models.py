@@ -11,6 +11,7 @@ identities, which always work:
     tokens:                                        # extra X-Auth-Token values (besides the codearts-* demo tokens)
       - {token: my-token, user_id: 42, status: admin}             # status: admin | expired | no_permission
     repositories: [2001, 2002]                     # extra repository ids (besides 1001 and 1002)
+    max_entries: 100000                            # rules per list (tenant, each repository); one more → 400 CH.010001
     whitelists:                                    # rules present at start (and after /_emulator/reset)
       tenant: [{ip_type: 0, ip_start: 1.1.1.1, view_flag: 1, order_flag: 0}]
       repositories: {"1001": [{ip_type: 2, ip_start: 10.0.0.0/24, download_flag: 1}]}
@@ -35,6 +36,7 @@ from . import errors as e
 DEFAULT_DOMAIN_ID = "159b65b41ead484d8ddff250a4731781"
 DEFAULT_USER_ID = 9155
 DEFAULT_REPOSITORIES = (1001, 1002)
+DEFAULT_MAX_ENTRIES = 100_000  # rules per list: an emulator bound on memory (CodeArts publishes none)
 ADMIN, EXPIRED, NO_PERMISSION = "admin", "expired", "no_permission"
 STATUSES = (ADMIN, EXPIRED, NO_PERMISSION)
 DEMO_CREDENTIALS = [{"ak": "emulator-ak", "sk": "emulator-sk"}]
@@ -242,6 +244,7 @@ class CodeArtsModel:
     next_id: int = 1
     aksk_failures: dict[str, int] = field(default_factory=dict)  # AK → signature failures in a row
     aksk_locked_until: dict[str, float] = field(default_factory=dict)  # AK → epoch seconds (emulator clock)
+    max_entries: int = DEFAULT_MAX_ENTRIES
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
@@ -259,7 +262,10 @@ class CodeArtsModel:
 
         credentials = {str(c["ak"]): identity(c, str(c["sk"])) for c in DEMO_CREDENTIALS + list(config.get("credentials") or [])}
         tokens = {str(t["token"]): identity(t) for t in DEMO_TOKENS + list(config.get("tokens") or [])}
-        model = cls(domain_id=domain_id, credentials=credentials, tokens=tokens, user_id=user_id)
+        max_entries = config.get("max_entries", DEFAULT_MAX_ENTRIES)
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ValueError(f"codearts max_entries {max_entries!r}: must be a positive integer")
+        model = cls(domain_id=domain_id, credentials=credentials, tokens=tokens, user_id=user_id, max_entries=max_entries)
         for repository in list(DEFAULT_REPOSITORIES) + list(config.get("repositories") or []):
             model.repositories.setdefault(int(repository), Whitelist())
         return model
@@ -351,6 +357,9 @@ class CodeArtsModel:
         wl = self.whitelist(repository_id)
         key = (ip_type, address.ip_start, address.ip_end)
         wl.check_unique(key, address)
+        if len(wl) >= self.max_entries:
+            raise e.invalid(f"the {'tenant' if repository_id is None else 'repository'} list already holds {len(wl)} rules, "
+                            "the emulator's limit (max_entries in --config)")
         rule = Rule(
             id=self.next_id, ip_type=ip_type, address=address, view_flag=body.get("view_flag", 0),
             download_flag=body.get("download_flag", 0), upload_flag=body.get("upload_flag", 0),

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 from ...addresses import AddressError, Block, IntervalIndex, normalise_client, parse_address_or_cidr
 from ...clock import Clock
 from ...engine.errors import ApiError
+from ...engine.secrets import find
 from . import errors as e
 
 USERS_MANAGEMENT = "Users - Management"
@@ -311,7 +312,7 @@ class TalendModel:
 
     # -- tokens, rate limiting, admission -----------------------------------------------------------------------------------
     def token(self, value: str) -> Token | None:
-        return self.settings.tokens.get(value)
+        return find(self.settings.tokens, value)  # every configured token compared with hmac.compare_digest
 
     def count_request(self, token: Token) -> None:
         """One more request for this token in its window; 429 with the X-RateLimit-* headers once it is used up."""
