@@ -7,6 +7,7 @@ test right there, so the emulator and its spec cannot drift.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from typing import Any
 
@@ -89,3 +90,10 @@ class VendorClient:
 def error_body(vendor: str, response: requests.Response) -> Any:
     assert response.headers.get("Content-Type", "").startswith("application/json"), response.headers
     return response.json()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1, for tests that start ``serve`` as a separate process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

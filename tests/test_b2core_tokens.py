@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
@@ -10,7 +9,7 @@ from allowlist_emulator.app import Options
 from allowlist_emulator.server import EmulatorServer
 
 from .b2core_support import CREDENTIALS, GRANT, authorised, error, freeze_at, token
-from .support import VendorClient
+from .support import VendorClient, free_port
 
 
 @pytest.fixture
@@ -104,11 +103,6 @@ def test_tokens_are_per_namespace(client, client_for):
     error(other.get("/addresses", headers={"Authorization": f"Bearer {token(client)}"}), 401, "INVALID_TOKEN")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_b2core_base_option_and_config():
     config = {"vendors": {"b2core": {
@@ -116,7 +110,7 @@ def test_b2core_base_option_and_config():
         "token_ttl": 60,
         "policies": [{"ipAddress": "10.0.0.0/8", "policy": "allow"}, {"ipAddress": "10.6.6.6", "policy": "deny", "ttl": 30}],
     }}}
-    with EmulatorServer(Options(vendors=("b2core",), b2core_base="/custom/base", config=config, seed=7), port=_free_port()) as server:
+    with EmulatorServer(Options(vendors=("b2core",), b2core_base="/custom/base", config=config, seed=7), port=free_port()) as server:
         assert server.emulator.base_path("b2core") == "/custom/base"
         client = VendorClient("b2core", server.url, "/custom/base")
         body = client.post("/tokens", auth=("ci-client", "ci-secret"), json=GRANT).json()

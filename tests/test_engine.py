@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from allowlist_emulator.engine.spec import check_handlers, load_spec, resolve_re
 from allowlist_emulator.engine.validate import BodyValidator, RequestInvalid, compile_param, parse_query
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
+
+from .support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
@@ -226,14 +227,9 @@ def test_namespace_limit_is_a_clear_error(emulator):
 # -- serve on a fresh process ---------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_serve_prints_its_url_and_demo_credentials_and_answers():
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:

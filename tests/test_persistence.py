@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,11 @@ from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.state import Store
 from allowlist_emulator.vendors import REGISTRY
 
+from .support import free_port
+
 ADMIN = ("d2cadmin", "d2cadmin")
 TENANT = "/api/admin/security/whitelist/tenants/{}"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(state_file, port):
@@ -48,7 +44,7 @@ def _serve(state_file, port):
 
 def test_acknowledged_writes_survive_kill_9(tmp_path):
     state_file = tmp_path / "state.jsonl"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = _serve(state_file, port)
     try:
@@ -101,7 +97,7 @@ def test_corruption_before_the_last_line_is_refused_by_serve(tmp_path):
     state_file = tmp_path / "state.jsonl"
     content = '{"format": "allowlist-emulator-state", "version": 1}\nnot json\n{"namespace": "default", "vendors": {}}\n'
     state_file.write_text(content)
-    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(_free_port()), "--state-file", str(state_file)],
+    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(free_port()), "--state-file", str(state_file)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "line 2 is corrupt" in result.stderr

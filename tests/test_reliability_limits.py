@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from allowlist_emulator.engine.journal import BODY_KEPT, Journal
 from allowlist_emulator.server import EmulatorServer
 
 from .reliability_support import VENDORS, error_shape
-from .support import VendorClient
+from .support import VendorClient, free_port
 
 NAMESPACES = 10_000
 NAMESPACE_BUDGET = 150 * 1024 * 1024  # bytes; see test_10000_namespaces_fit_in_bounded_memory
@@ -156,15 +155,10 @@ def test_a_bad_max_entries_stops_start_up_with_the_key_named(vendor, bad):
 # -- exposure -------------------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_serving_beyond_loopback_warns_in_the_banner_and_guards_the_control_plane():
     """``serve --host 0.0.0.0 --admin-token t``: the banner warns; traffic is sent to 127.0.0.1 only."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "allowlist_emulator.cli", "serve", "--host", "0.0.0.0", "--port", str(port), "--admin-token", "t",
          "--vendor", "hdp"],
