@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .engine.errors import LIMIT, ApiError
+from .fake import generated_config
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vendors.base import Vendor
@@ -50,7 +51,11 @@ class Namespace:
         model = self._models.get(vendor)
         if model is None:
             spec = self._store.vendors[vendor]
-            model = spec.model.seeded(self._store.vendor_config(vendor), self.rng(vendor), self.clock)
+            rng = self.rng(vendor)
+            config = self._store.vendor_config(vendor)
+            if config.get("generate") and spec.place_generated is not None:
+                config = generated_config(config, rng, spec.place_generated)
+            model = spec.model.seeded(config, rng, self.clock)
             self._models[vendor] = model
         return model
 

@@ -11,6 +11,7 @@ VENDOR = Vendor(
     render_error=errors.render,
     authenticate=auth.authenticate,
     decide=models.decide,
+    place_generated=models.place_generated,
     prefixes=("",),
     demo=(
         "client b2core-client / b2core-secret: POST <base>/tokens with Basic credentials and",

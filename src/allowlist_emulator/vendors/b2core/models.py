@@ -347,3 +347,9 @@ def decide(model: B2CoreModel, query: Mapping[str, str], namespace: Any) -> dict
     now = namespace.clock.time()
     allowed, reason, matched = model.admits(address, now)
     return {"allowed": allowed, "reason": reason, "matched": matched.to_json() if matched else None, "ip": str(address)}
+
+
+def place_generated(config: dict, entries: list[tuple[str, str]]) -> dict:
+    """``generate: N``: N fake allow policies that never expire."""
+    policies = list(config.get("policies") or []) + [{"ipAddress": ip, "policy": "allow", "ttl": 0} for ip, _ in entries]
+    return {**config, "policies": policies}

@@ -11,6 +11,7 @@ VENDOR = Vendor(
     render_error=errors.render,
     authenticate=auth.authenticate,
     decide=models.decide,
+    place_generated=models.place_generated,
     prefixes=("/v4",),
     demo=(
         "AK emulator-ak / SK emulator-sk (SDK-HMAC-SHA256, the official SDK), X-Auth-Token codearts-token (tenant admin);",

@@ -466,3 +466,13 @@ def decide(model: CodeArtsModel, query: Mapping[str, str], namespace: Any) -> di
         matched = hit or matched
     return {"allowed": True, "reason": "; ".join(reasons), "matched": matched, "ip": str(address), "action": action,
             "repository": repository_id}
+
+
+def place_generated(config: dict, entries: list[tuple[str, str]]) -> dict:
+    """``generate: N``: N fake single-address rules added to the tenant whitelist."""
+    whitelists = dict(config.get("whitelists") or {})
+    whitelists["tenant"] = list(whitelists.get("tenant") or []) + [
+        {"ip_type": 0, "ip_start": ip, "view_flag": 1, "download_flag": 1, "upload_flag": 1, "remark": text}
+        for ip, text in entries
+    ]
+    return {**config, "whitelists": whitelists}

@@ -11,6 +11,7 @@ VENDOR = Vendor(
     render_error=errors.render,
     authenticate=auth.authenticate,
     decide=models.decide,
+    place_generated=models.place_generated,
     prefixes=("/api",),
     demo=(
         "Basic d2cadmin/d2cadmin (Administrator), orgadmin/orgadmin (administers tenant 2 OrgA),",

@@ -303,3 +303,12 @@ def decide(model: HdpModel, query: Mapping[str, str], namespace: Any) -> dict:
     return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address), "resource": resource,
             "user": user.name if user else None}
 
+
+def place_generated(config: dict, entries: list[tuple[str, str]]) -> dict:
+    """``generate: N``: N fake addresses in the system whitelist's ``dataAccess`` list (JDBC/ODBC/OData), which
+    the emulated API never checks, so generated data cannot lock anybody out."""
+    whitelists = dict(config.get("whitelists") or {})
+    system = dict(whitelists.get("system") or {})
+    system["dataAccess"] = list(system.get("dataAccess") or []) + [{"startAddress": ip} for ip, _ in entries]
+    whitelists["system"] = system
+    return {**config, "whitelists": whitelists}

@@ -11,6 +11,7 @@ VENDOR = Vendor(
     render_error=errors.render,
     authenticate=auth.authenticate,
     decide=models.decide,
+    place_generated=models.place_generated,
     prefixes=("/v1/management/ip-allowlist", "/security/ip-allowlist"),
     demo=(
         'Bearer talend-admin-token (has "Users - Management"), talend-no-permission-token (valid, no permission → 403)',

@@ -361,3 +361,10 @@ def decide(model: TalendModel, query: Mapping[str, str], namespace: Any) -> dict
             raise ApiError(400, "token: is not a known Talend token", field="token")
     allowed, reason, matched = model.admits(address, token)
     return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address)}
+
+
+def place_generated(config: dict, entries: list[tuple[str, str]]) -> dict:
+    """``generate: N``: N fake entries added to the seeded policy (a disabled one is created when none is configured)."""
+    policy = dict(config.get("policy") or {"enabled": False, "description": "generated"})
+    policy["ips"] = list(policy.get("ips") or []) + [{"ip": ip, "description": text} for ip, text in entries]
+    return {**config, "policy": policy}
