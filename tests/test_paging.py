@@ -25,3 +25,11 @@ def test_window_does_not_walk_past_the_page():
 
     assert window(source(), 5, 3) == [5, 6, 7]
     assert len(consumed) == 8
+
+
+def test_window_past_the_middle_walks_from_the_end_with_the_same_answer():
+    items = {i: f"v{i}" for i in range(101)}
+    for offset in range(0, 110):
+        for limit in (0, 1, 3, 20, 200):
+            assert window(items.values(), offset, limit) == list(items.values())[offset:offset + limit], (offset, limit)
+    assert window(list(range(10)), 8, 5) == [8, 9]  # lists too

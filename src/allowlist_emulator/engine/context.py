@@ -79,6 +79,7 @@ class Ctx:
         "_request_id",
         "_client",
         "_client_text",
+        "_model",
     )
 
     def __init__(self, request: web.Request, op: "Operation | None", vendor: "Vendor", namespace: "Namespace", emulator: "Emulator"):
@@ -95,11 +96,15 @@ class Ctx:
         self._request_id: str | None = None
         self._client: Any = False
         self._client_text: str | None = None
+        self._model: Any = None
 
     @property
     def model(self) -> Any:
         """This vendor's state in the request's namespace."""
-        return self.namespace.model(self.vendor.key)
+        model = self._model
+        if model is None:  # handlers ask several times per request; the namespace is looked up once
+            model = self._model = self.namespace.model(self.vendor.key)
+        return model
 
     @property
     def headers(self):

@@ -23,6 +23,7 @@ identities and the AK failure counters are not part of it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -51,6 +52,7 @@ SINGLE, RANGE, CIDR = 0, 1, 2
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+@lru_cache(maxsize=65536)  # a list page formats 40 times; rules share few distinct instants
 def format_time(when: datetime) -> str:
     """``MMM d, yyyy h:mm:ss a`` in English, UTC, no zero padding: ``Aug 21, 2023 10:27:09 PM``."""
     when = when.astimezone(timezone.utc)
