@@ -8,6 +8,8 @@ test right there, so the emulator and its spec cannot drift.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -97,3 +99,9 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serve_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``allowlist-emulator serve ARGS`` as a separate process, for start-ups that must fail (exit code, stderr)."""
+    return subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", *args],
+                          capture_output=True, text=True, timeout=timeout)

@@ -26,7 +26,7 @@ def test_registry_has_all_four_vendors():
     assert sorted(REGISTRY) == sorted(ALL_VENDORS), "every vendor must be registered, so its contract suite runs"
 
 
-@pytest.mark.parametrize("vendor", [v for v in ALL_VENDORS if v in REGISTRY])
+@pytest.mark.parametrize("vendor", ALL_VENDORS)
 def test_contract_passes_against_the_emulator(server, vendor):
     result = run_contract(vendor, server.url + server.emulator.base_path(vendor), allow_writes=True,
                           max_examples=CI_EXAMPLES, seed=20240601)

@@ -20,7 +20,7 @@ from allowlist_emulator.engine.validate import BodyValidator, RequestInvalid, co
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
 
-from .support import free_port
+from .support import free_port, serve_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
@@ -251,8 +251,7 @@ def test_serve_prints_its_url_and_demo_credentials_and_answers():
 
 
 def test_serve_refuses_to_bind_beyond_loopback_without_an_admin_token():
-    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
-                            capture_output=True, text=True, timeout=30)
+    result = serve_cli("--host", "0.0.0.0", "--port", "1")
     assert result.returncode == 2 and "--admin-token" in result.stderr
 
 
@@ -265,7 +264,6 @@ def test_admin_token_guards_the_control_plane():
 def test_a_bad_vendor_config_stops_serve_with_the_key_named(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("vendors:\n  talend:\n    ip_limit: -3\n")
-    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", "1", "--config", str(config)],
-                            capture_output=True, text=True, timeout=30)
+    result = serve_cli("--port", "1", "--config", str(config))
     assert result.returncode == 2
     assert "vendors.talend" in result.stderr and "ip_limit" in result.stderr

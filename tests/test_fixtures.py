@@ -13,10 +13,9 @@ import vcr
 from allowlist_emulator.recording import cassette as cas
 from allowlist_emulator.recording import fixtures_dir, generate
 from allowlist_emulator.recording.demo import DEMO_CREDENTIALS, RECORDED_BASES
-from allowlist_emulator.vendors import REGISTRY
 
 FIXTURES = fixtures_dir()
-VENDORS = [key for key in generate.SCENARIOS if key in REGISTRY]
+VENDORS = list(generate.SCENARIOS)
 CASSETTES = sorted(path for vendor in VENDORS for path in (FIXTURES / vendor).glob("*.yaml"))
 
 

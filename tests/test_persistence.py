@@ -18,7 +18,7 @@ from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.state import Store
 from allowlist_emulator.vendors import REGISTRY
 
-from .support import free_port
+from .support import free_port, serve_cli
 
 ADMIN = ("d2cadmin", "d2cadmin")
 TENANT = "/api/admin/security/whitelist/tenants/{}"
@@ -97,8 +97,7 @@ def test_corruption_before_the_last_line_is_refused_by_serve(tmp_path):
     state_file = tmp_path / "state.jsonl"
     content = '{"format": "allowlist-emulator-state", "version": 1}\nnot json\n{"namespace": "default", "vendors": {}}\n'
     state_file.write_text(content)
-    result = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(free_port()), "--state-file", str(state_file)],
-                            capture_output=True, text=True, timeout=30)
+    result = serve_cli("--port", str(free_port()), "--state-file", str(state_file))
     assert result.returncode == 2
     assert "line 2 is corrupt" in result.stderr
     assert state_file.read_text() == content
