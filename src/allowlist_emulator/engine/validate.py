@@ -239,6 +239,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# one decoder for every request: json.loads with a keyword argument builds a new JSONDecoder per call
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
 class BodyValidator:
     __slots__ = ("schema", "required", "media_types", "validator")
 
@@ -263,7 +267,7 @@ class BodyValidator:
         except UnicodeDecodeError as exc:
             raise RequestInvalid(Problem("body", "body", f"is not valid UTF-8 (byte {exc.start})")) from None
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = _decode(text)
         except RecursionError:
             raise RequestInvalid(Problem("body", "body", "is nested too deeply")) from None
         except ValueError as exc:

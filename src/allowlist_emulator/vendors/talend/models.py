@@ -94,7 +94,7 @@ class Settings:
         return cls(ip_limit, rate_limit, tokens)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     ip: str  # as sent
