@@ -13,6 +13,7 @@ from allowlist_emulator.addresses import (
     normalise_client,
     parse_address,
     parse_address_or_cidr,
+    parse_block,
     parse_cidr,
     parse_range,
 )
@@ -31,6 +32,35 @@ def test_invalid_addresses_are_refused(text):
     with pytest.raises(AddressError) as err:
         parse_address(text)
     assert err.value.kind == "invalid"
+
+
+def _oracle(text):
+    """What ``ipaddress`` alone makes of a text: (family, integer), or None when it refuses it."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return 4, int(address.ipv4_mapped)
+    return address.version, int(address)
+
+
+def test_the_dotted_quad_shortcut_reads_every_text_as_ipaddress_does():
+    """parse_block skips the address object for dotted quads (the HDP write path): it must accept and refuse exactly
+    what ipaddress does, on near misses too: leading zeros, 256, non-ASCII digits, a trailing newline, 3 or 5 parts."""
+    rng = random.Random(8)
+    parts = ["0", "1", "9", "10", "99", "100", "199", "249", "250", "255", "256", "300", "00", "01", "010", "1000", "", "٣", "１", " 1", "1\n", "-1", "+1"]
+    texts = [".".join(rng.choice(parts) for _ in range(rng.choice((3, 4, 4, 4, 5)))) for _ in range(5000)]
+    texts += [f"{a}.{b}.{c}.{d}" for a, b, c, d in (rng.choices(range(256), k=4) for _ in range(2000))]
+    texts += ["1.2.3.4\n", "::ffff:1.2.3.4", "1.2.3.4.", ".1.2.3.4", "1..2.3"]
+    for text in texts:
+        expected = _oracle(text)
+        if expected is None:
+            with pytest.raises(AddressError):
+                parse_block(text)
+        else:
+            block = parse_block(text)
+            assert (block.version, block.first) == expected and block.first == block.last, text
 
 
 def test_ipv4_mapped_ipv6_counts_as_ipv4():

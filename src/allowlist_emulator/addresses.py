@@ -121,17 +121,29 @@ def block_of_address(address: IPAddress) -> Block:
     return Block(version, value, value)
 
 
-def parse_range(start: Any, end: Any = None) -> Block:
-    """A single address (``end`` None or equal) or an inclusive range of one family with start ≤ end."""
-    first = block_of_address(parse_address(start))
-    if end is None:
-        return first
-    last = block_of_address(parse_address(end))
+def parse_block(text: Any) -> Block:
+    """``block_of_address(parse_address(text))``; a dotted quad goes straight to its integer, with no address object."""
+    if isinstance(text, str) and _DOTTED_QUAD(text) is not None:
+        value = int.from_bytes(inet_aton(text), "big")
+        return Block(4, value, value)
+    return block_of_address(parse_address(text))
+
+
+def join_range(first: Block, last: Block, start: Any, end: Any) -> Block:
+    """The range from the address ``first`` to the address ``last`` (``start`` and ``end``: their texts, for errors)."""
     if first.version != last.version:
         raise AddressError("mixed_family", f"{start!r} and {end!r} are not of the same address family")
     if first.first > last.first:
         raise AddressError("reversed", f"start {start!r} is after end {end!r}")
     return Block(first.version, first.first, last.first)
+
+
+def parse_range(start: Any, end: Any = None) -> Block:
+    """A single address (``end`` None or equal) or an inclusive range of one family with start ≤ end."""
+    first = parse_block(start)
+    if end is None:
+        return first
+    return join_range(first, parse_block(end), start, end)
 
 
 def parse_cidr(text: Any, *, ipv6: bool = True, strict: bool = True) -> Block:
@@ -249,9 +261,11 @@ __all__ = [
     "address_sort_key",
     "block_of_address",
     "is_loopback",
+    "join_range",
     "normalise_client",
     "parse_address",
     "parse_address_or_cidr",
+    "parse_block",
     "parse_cidr",
     "parse_range",
 ]

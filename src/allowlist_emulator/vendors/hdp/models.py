@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ...addresses import AddressError, IntervalIndex, is_loopback, normalise_client, parse_range
+from ...addresses import AddressError, IntervalIndex, is_loopback, join_range, normalise_client, parse_block, parse_range
 from ...clock import Clock
 from ...engine.errors import ApiError
 from . import errors as e
@@ -95,17 +95,17 @@ def check_document(document: dict, level: str) -> dict:
             where = f"{resource}[{index}]"
             start, end = item.get("startAddress"), item.get("endAddress")
             try:
-                parse_range(start, None)
+                first = parse_block(start)
             except AddressError:
                 raise e.error(e.INVALID_ADDRESS, f"{where}.startAddress", start) from None
             if end is None:
                 continue
             try:
-                parse_range(end, None)
+                last = parse_block(end)
             except AddressError:
                 raise e.error(e.INVALID_ADDRESS, f"{where}.endAddress", end) from None
             try:
-                parse_range(start, end)
+                join_range(first, last, start, end)
             except AddressError as exc:
                 code = e.REVERSED_RANGE if exc.kind == "reversed" else e.MIXED_FAMILY
                 raise e.error(code, where, start, end) from None
