@@ -239,7 +239,9 @@ def cpu_times() -> list[int] | None:
         return None
 
 
-DISTURBED_STEAL_PCT = 3.0  # measured here: rounds under 1% steal gave p99 5-8 ms, rounds at 8-37% gave 18-42 ms
+# Measured here (bench/results, 2026-11-22): rounds at ≤ 1.5% steal gave p99 2.3-7.5 ms for every server; at 2.2-3% the
+# same servers gave 8-23 ms, at 8-40% 18-42 ms.
+QUIET_STEAL_PCT = 1.5
 
 
 def steal_pct(before: list[int] | None, after: list[int] | None) -> float | None:
@@ -282,23 +284,34 @@ def run_server(server: Server, sc: Scenario, args, counter_base: int, setup: boo
     return row
 
 
+def _quietest(rounds: list[dict]) -> dict:
+    """The round with the least CPU steal (the disturbance measured from outside the process, never its p99); the
+    lowest p99 when steal was not measured."""
+    measured = [r for r in rounds if r.get("steal_pct") is not None]
+    if measured:
+        return min(measured, key=lambda r: (r["steal_pct"], r["p99_ms"]))
+    return min(rounds, key=lambda r: r["p99_ms"])
+
+
 def _best_row(runs: list[dict]) -> dict:
     """One row per server and scenario from its rounds: req/s and p50 of its best round (the most req/s: other work on
-    the machine only ever slows a round down, so the best round is the least disturbed, as timeit takes the minimum),
-    p99 the lowest of its rounds by the same reasoning (a p99 is the first figure a neighbour's burst spoils: on this
-    machine the pre-encoded-bytes handler has measured anywhere from 2.6 to 25 ms), cold start and RSS as medians over
-    the rounds. Every round is kept under "rounds", and the verdicts print every round's p99."""
+    the machine only ever slows a round down, so the best round is the least disturbed, as timeit takes the minimum);
+    p99 of its quietest round, the one with the least CPU steal (a p99 is the first figure a neighbour's burst
+    spoils, and steal measures that burst from outside); cold start and RSS as medians over the rounds. Quiet retries
+    (rounds marked "retry") count for the p99 only. Every round is kept under "rounds"."""
     good = [r for r in runs if "rps" in r]
-    if not good:
+    regular = [r for r in good if not r.get("retry")]
+    if not regular:
         return runs[-1]
-    row = dict(max(good, key=lambda r: r["rps"]))
-    row["p99_ms"] = min(r["p99_ms"] for r in good)
+    row = dict(max(regular, key=lambda r: r["rps"]))
+    quiet = _quietest(good)
+    row["p99_ms"], row["p99_steal_pct"] = quiet["p99_ms"], quiet.get("steal_pct")
     row["p99_ms_rounds"] = [r["p99_ms"] for r in good]
     for key in ("cold_start_s", "rss_mb"):
-        values = [r[key] for r in good if r.get(key) is not None]
+        values = [r[key] for r in regular if r.get(key) is not None]
         if values:
             row[key] = statistics.median(values)
-    row["errors"] = sum(r.get("errors", 0) for r in good)
+    row["errors"] = sum(r.get("errors", 0) for r in regular)
     row["rounds"] = [{k: v for k, v in r.items() if k != "_sample_body"} for r in runs]
     return row
 
@@ -332,6 +345,14 @@ def run_scenario(sc: Scenario, args, prism_cmd: list[str] | None, vendors: list[
             if prism_cmd:
                 prism = Server("prism", prism_cmd + ["mock", "-h", "127.0.0.1", "-p", "{port}", "--verboseLevel", args.prism_log, str(sc.spec)])
                 runs["prism"].append(run_server(prism, sc, args, 0, setup=False))
+        for _ in range(args.quiet_retries):  # the p99 target is absolute: measure it once in a round the host left alone
+            steals = [r["steal_pct"] for r in runs["emulator"] if r.get("steal_pct") is not None and "rps" in r]
+            if not steals or min(steals) < QUIET_STEAL_PCT:
+                break
+            print(f"  {sc.key}: every emulator round had ≥ {QUIET_STEAL_PCT:g}% CPU steal; one more emulator round for the p99", flush=True)
+            retry = run_server(Server("emulator", cmd, env), sc, args, 0, setup=True)
+            retry.pop("_sample_body", None)
+            runs["emulator"].append({**retry, "retry": True})
     finally:
         if routes_file:
             os.unlink(routes_file)
@@ -433,6 +454,12 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _p99_per_round(row: dict) -> str:
+    """``8.4 @2.4%, 4.1 @1.4%``: each round's p99 (ms) and the CPU steal during it."""
+    return ", ".join(f"{r['p99_ms']:.1f}" + (f" @{r['steal_pct']:.1f}%" if r.get("steal_pct") is not None else "")
+                     + (" (retry)" if r.get("retry") else "") for r in row.get("rounds", []) if "rps" in r)
+
+
 def verdicts(rows: list[dict], scale: dict) -> list[tuple[str, bool | None, str]]:
     by = {(r["scenario"], r["server"]): r for r in rows}
     out = []
@@ -451,14 +478,11 @@ def verdicts(rows: list[dict], scale: dict) -> list[tuple[str, bool | None, str]
             share = emu["rps"] / plain["rps"]
             extra = f" (of the pre-encoded-bytes handler: {100 * emu['rps'] / raw['rps']:.0f}%)" if raw.get("rps") else ""
             out.append((f"{sc.key}: ≥ 60% of the plain handler's req/s (web.json_response)", share >= 0.6, f"{100 * share:.0f}%{extra}"))
-        rounds = ", ".join(f"{x:.1f}" for x in emu.get("p99_ms_rounds", [emu["p99_ms"]]))
-        control = ", ".join(f"{x:.1f}" for x in raw.get("p99_ms_rounds", []))
-        steal = ", ".join(f"{r['steal_pct']:.0f}%" for r in emu.get("rounds", []) if r.get("steal_pct") is not None)
-        detail = (f"{emu['p99_ms']:.2f} ms (lowest of the rounds: {rounds} ms" + (f", CPU steal {steal}" if steal else "")
-                  + (f"; pre-encoded-bytes handler: {control} ms)" if control else ")"))
-        steals = [r["steal_pct"] for r in emu.get("rounds", []) if r.get("steal_pct") is not None]
-        if emu["p99_ms"] > 10.0 and steals and min(steals) >= DISTURBED_STEAL_PCT:
-            detail += f"; every round disturbed (CPU steal ≥ {DISTURBED_STEAL_PCT:g}%): rerun when the host is quiet"
+        control = _p99_per_round(raw)
+        detail = (f"{emu['p99_ms']:.2f} ms, the quietest round's (p99 @ CPU steal per round: {_p99_per_round(emu)}"
+                  + (f"; pre-encoded-bytes handler: {control})" if control else ")"))
+        if emu["p99_ms"] > 10.0 and (emu.get("p99_steal_pct") or 0) >= QUIET_STEAL_PCT:
+            detail += f"; no round was quiet (CPU steal < {QUIET_STEAL_PCT:g}%): rerun when the host is"
         out.append((f"{sc.key}: p99 ≤ 10 ms at 16 connections", emu["p99_ms"] <= 10.0, detail))
         if emu.get("errors"):
             out.append((f"{sc.key}: every answer 2xx", False, f"{emu['errors']} errors"))
@@ -526,7 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, help="seconds of measured load per server and scenario (default 8)")
     p.add_argument("--warmup", type=float, help="seconds of unmeasured load first (default 2)")
     p.add_argument("--rounds", type=int, help="rounds per scenario, each server fresh each round (default 3, --quick 1): "
-                   "req/s and p50 of each server's best round, p99 its lowest; cold start and RSS medians")
+                   "req/s and p50 of each server's best round, p99 of its quietest (least CPU steal); cold start and RSS medians")
+    p.add_argument("--quiet-retries", type=int, default=None, help="extra emulator rounds, for the p99 only, while every "
+                   f"emulator round of a scenario had ≥ {QUIET_STEAL_PCT:g}%% CPU steal (default 3, --quick 0)")
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk when on PATH")
     p.add_argument("--scenarios", help=f"comma list (default all): {', '.join(s.key for s in scenarios())}")
@@ -554,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     args.duration = args.duration or (2.0 if args.quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 2.0)
     args.rounds = max(1, args.rounds or (1 if args.quick else 3))
+    args.quiet_retries = max(0, args.quiet_retries if args.quiet_retries is not None else (0 if args.quick else 3))
     if args.loadgen == "wrk" and not loadgen.have_wrk():
         p.error("--loadgen wrk: wrk is not on PATH")
     tool = "wrk" if args.loadgen == "wrk" or (args.loadgen == "auto" and loadgen.have_wrk()) else "python asyncio generator"
@@ -575,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
     }
     print(f"load: {tool}, {args.connections} connections, {args.duration:g} s per server and scenario (after {args.warmup:g} s warm-up), "
-          f"{args.rounds} round(s) of emulator → plain → plain-bytes → Prism; each server's best round shown (p99: its lowest; cold start, RSS: medians)")
+          f"{args.rounds} round(s) of emulator → plain → plain-bytes → Prism; each server's best round shown (p99: its quietest round; cold start, RSS: medians)")
     print(f"event loops: emulator {emulator_loop}, plain handler {args.plain_loop}")
     print(f"emulator vendors: {', '.join(vendors)};  Prism: {meta['prism'] or '—'} ({prism_note});  load average at start: "
           f"{', '.join(f'{x:.2f}' for x in meta['loadavg_at_start'])}", flush=True)
