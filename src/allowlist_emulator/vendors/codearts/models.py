@@ -79,6 +79,11 @@ class Address:
     ip_range: str
     block: Block
 
+    def stored(self) -> dict:
+        """The Rule fields that keep this address: texts, and the block as a plain tuple of ints."""
+        b = self.block
+        return {"ip_start": self.ip_start, "ip_end": self.ip_end, "ip_range": self.ip_range, "span": (b.version, b.first, b.last)}
+
 
 def _parse(text: str, name: str):
     try:
@@ -147,11 +152,19 @@ def parse_rule_address(ip_type: int, ip_start: Any, ip_end: Any) -> Address:
 # -- rules and lists -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)  # no __dict__: a list of 100,000 rules is that many fewer dicts to hold and to walk in GC
+@dataclass(slots=True)
 class Rule:
+    """One stored rule, and the only object of it the garbage collector tracks: no ``__dict__`` (slots), the address as
+    strings and ``span``, an exact tuple of ints that the collector stops tracking once it has seen it. A list grown by
+    50,000 adds under load then costs each full collection one object per rule instead of five; those collections
+    were what lifted the add benchmark's p99 from ~5 to ~10 ms on a quiet host."""
+
     id: int
     ip_type: int
-    address: Address
+    ip_start: str
+    ip_end: str
+    ip_range: str
+    span: tuple[int, int, int]  # (version, first, last) of the block the rule covers
     view_flag: int
     download_flag: int
     upload_flag: int
@@ -163,17 +176,20 @@ class Rule:
 
     @property
     def key(self) -> tuple:
-        return (self.ip_type, self.address.ip_start, self.address.ip_end)
+        return (self.ip_type, self.ip_start, self.ip_end)
+
+    @property
+    def block(self) -> Block:
+        return Block(*self.span)
 
     def fields(self) -> dict:
-        a = self.address
-        return {"id": str(self.id), "ip_range": a.ip_range, "ip_type": self.ip_type, "ip_start": a.ip_start,
-                "ip_end": a.ip_end, "view_flag": self.view_flag, "download_flag": self.download_flag,
+        return {"id": str(self.id), "ip_range": self.ip_range, "ip_type": self.ip_type, "ip_start": self.ip_start,
+                "ip_end": self.ip_end, "view_flag": self.view_flag, "download_flag": self.download_flag,
                 "upload_flag": self.upload_flag, "remark": self.remark, "created_at": format_time(self.created_at),
                 "updated_at": format_time(self.updated_at), "order_flag": self.order_flag}
 
     def to_json(self) -> dict:
-        data = {"id": self.id, "ip_type": self.ip_type, "ip_start": self.address.ip_start, "ip_end": self.address.ip_end,
+        data = {"id": self.id, "ip_type": self.ip_type, "ip_start": self.ip_start, "ip_end": self.ip_end,
                 "view_flag": self.view_flag, "download_flag": self.download_flag, "upload_flag": self.upload_flag,
                 "remark": self.remark, "order_flag": self.order_flag, "created_at": self.created_at.isoformat(),
                 "updated_at": self.updated_at.isoformat()}
@@ -228,7 +244,7 @@ class Whitelist:
         index = self._indexes.get(name)
         if index is None:
             index = self._indexes[name] = IntervalIndex(
-                (rule.address.block, rule) for rule in self.rules.values() if flag is None or getattr(rule, flag) == 1)
+                (rule.block, rule) for rule in self.rules.values() if flag is None or getattr(rule, flag) == 1)
         hit = index.find(address)
         return hit[1] if hit else None
 
@@ -311,7 +327,7 @@ class CodeArtsModel:
                     raise e.invalid("remark must be a string of at most 200 characters")
                 address = parse_rule_address(numbers["ip_type"], item.get("ip_start"), item.get("ip_end"))
                 rule = Rule(
-                    id=int(item.get("id") or 0), address=address, remark=remark, **numbers,
+                    id=int(item.get("id") or 0), **address.stored(), remark=remark, **numbers,
                     created_at=parse_iso(item["created_at"]) if item.get("created_at") else now,
                     updated_at=parse_iso(item["updated_at"]) if item.get("updated_at") else now,
                     user_id=None if repository is not None else int(item.get("user_id", self.user_id)),
@@ -364,7 +380,7 @@ class CodeArtsModel:
             raise e.invalid(f"the {'tenant' if repository_id is None else 'repository'} list already holds {len(wl)} rules, "
                             "the emulator's limit (max_entries in --config)")
         rule = Rule(
-            id=self.next_id, ip_type=ip_type, address=address, view_flag=body.get("view_flag", 0),
+            id=self.next_id, ip_type=ip_type, **address.stored(), view_flag=body.get("view_flag", 0),
             download_flag=body.get("download_flag", 0), upload_flag=body.get("upload_flag", 0),
             remark=body.get("remark", ""), order_flag=1, created_at=now, updated_at=now,
             user_id=user_id if repository_id is None else None,
@@ -378,15 +394,15 @@ class CodeArtsModel:
         wl = self.whitelist(repository_id)
         stored = wl.get(rule_id)
         ip_type = body.get("ip_type", stored.ip_type)
-        ip_start = body.get("ip_start", stored.address.ip_start)
+        ip_start = body.get("ip_start", stored.ip_start)
         ip_end = body.get("ip_end") or None
         if ip_end is None and not (ip_type == SINGLE or (ip_type == CIDR and "/" in ip_start)):
-            ip_end = stored.address.ip_end
+            ip_end = stored.ip_end
         address = parse_rule_address(ip_type, ip_start, ip_end)
         key = (ip_type, address.ip_start, address.ip_end)
         wl.check_unique(key, address, own_id=rule_id)
         rule = Rule(
-            id=stored.id, ip_type=ip_type, address=address, view_flag=body.get("view_flag", stored.view_flag),
+            id=stored.id, ip_type=ip_type, **address.stored(), view_flag=body.get("view_flag", stored.view_flag),
             download_flag=body.get("download_flag", stored.download_flag),
             upload_flag=body.get("upload_flag", stored.upload_flag), remark=body.get("remark", stored.remark),
             order_flag=stored.order_flag, created_at=stored.created_at, updated_at=now, user_id=stored.user_id,
@@ -428,11 +444,11 @@ def _level(model: CodeArtsModel, wl: Whitelist, name: str, address, flag: str, r
         return True, f"the {name} whitelist is empty (no restriction)", None
     hit = wl.find(address, flag)
     if hit is not None:
-        return True, f"{address} is in rule {hit.id} ({hit.address.ip_range}) of the {name} whitelist with {flag} 1", \
+        return True, f"{address} is in rule {hit.id} ({hit.ip_range}) of the {name} whitelist with {flag} 1", \
             {"level": name, **model.item(hit, repository_id)}
     near = wl.find(address, None)
     if near is not None:
-        return False, f"{address} is in rule {near.id} ({near.address.ip_range}) of the {name} whitelist but its {flag} is 0", None
+        return False, f"{address} is in rule {near.id} ({near.ip_range}) of the {name} whitelist but its {flag} is 0", None
     return False, f"{address} is in no rule of the {name} whitelist", None
 
 
