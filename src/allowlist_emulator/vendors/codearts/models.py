@@ -156,8 +156,8 @@ def parse_rule_address(ip_type: int, ip_start: Any, ip_end: Any) -> Address:
 class Rule:
     """One stored rule, and the only object of it the garbage collector tracks: no ``__dict__`` (slots), the address as
     strings and ``span``, an exact tuple of ints that the collector stops tracking once it has seen it. A list grown by
-    50,000 adds under load then costs each full collection one object per rule instead of five; those collections
-    were what lifted the add benchmark's p99 from ~5 to ~10 ms on a quiet host."""
+    50,000 adds under load costs each full collection one object per rule, not five (rule, address, block and two
+    ``__dict__``); those collections are the longest pauses in the add benchmark's latency tail."""
 
     id: int
     ip_type: int
