@@ -239,8 +239,8 @@ def cpu_times() -> list[int] | None:
         return None
 
 
-# Measured here (bench/results, 2026-11-22): rounds at ≤ 1.5% steal gave p99 2.3-7.5 ms for every server; at 2.2-3% the
-# same servers gave 8-23 ms, at 8-40% 18-42 ms.
+# Measured here (run 20261122-093420): the emulator and both plain handlers gave p99 2.3-7.5 ms in every round at
+# ≤ 1.5% steal, 7.9-16 ms at 2.3-3.1%, 10-42 ms above that.
 QUIET_STEAL_PCT = 1.5
 
 
@@ -252,7 +252,6 @@ def steal_pct(before: list[int] | None, after: list[int] | None) -> float | None
     delta = [b - a for a, b in zip(before, after)]
     total = sum(delta[:8])
     return round(100.0 * delta[7] / total, 1) if total > 0 else None
-
 
 
 def run_server(server: Server, sc: Scenario, args, counter_base: int, setup: bool) -> dict:
