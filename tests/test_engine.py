@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -248,6 +249,28 @@ def test_serve_prints_its_url_and_demo_credentials_and_answers():
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(10)
+
+
+def test_serve_logs_malformed_http_as_one_warning_line_not_a_traceback():
+    """aiohttp answers a NUL in a header with 400 and logs an ERROR traceback, as if the emulator had failed; serve
+    turns that into one line naming the client and the fault."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and "control plane" not in process.stdout.readline():
+            pass
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /api/admin/security/whitelist/tenants HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n")
+            assert sock.recv(64).startswith(b"HTTP/1.0 400")
+        # a well-formed request after it: its answer means the log line above has been written
+        assert requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=10)[0]
+    assert "127.0.0.1: malformed HTTP, answered 400 (Invalid header value char" in output
+    assert "Traceback" not in output and "BadHttpMessage" not in output
 
 
 def test_serve_refuses_to_bind_beyond_loopback_without_an_admin_token():

@@ -12,6 +12,7 @@ gc.disable()
 
 import argparse  # noqa: E402
 import ipaddress  # noqa: E402
+import logging  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
@@ -89,10 +90,29 @@ def _event_loop(choice: str):
     return None  # aiohttp makes the asyncio loop
 
 
+class _MalformedHttp(logging.Filter):
+    """aiohttp answers malformed HTTP (a NUL in a header, a Content-Length that is no number) with 400 itself, then logs
+    it on ``aiohttp.server`` as an ERROR with a traceback, as if the emulator had failed. It is the client's mistake:
+    one warning line that says what was wrong, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = " ".join(str(exc.message).split()) or type(exc).__name__
+            record.msg, record.args = f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})", None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .app import EMULATOR, build_app
+
+    logging.getLogger("aiohttp.server").addFilter(_MalformedHttp())
 
     if not _is_loopback(args.host) and not args.admin_token:
         print(f"allowlist-emulator: binding to {args.host} (beyond loopback) requires --admin-token, "
