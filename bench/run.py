@@ -498,6 +498,13 @@ def verdicts(rows: list[dict], scale: dict) -> list[tuple[str, bool | None, str]
     if "hdp_decide_us" in d:
         out.append((f"decide ≤ 50 µs/call with {d['entries']:,} entries (HDP, in-process)", d["hdp_decide_us"] <= 50 and not d["hdp_wrong_answers"],
                     f"{d['hdp_decide_us']:.1f} µs (admits alone {d['hdp_admits_us']:.1f} µs)"))
+    others = [(key, name) for key, name in (("codearts", "CodeArts"), ("b2core", "B2Core"), ("talend", "Talend")) if f"{key}_decide_us" in d]
+    if others:
+        worst = max(d[f"{key}_decide_us"] for key, _ in others)
+        wrong = sum(d[f"{key}_wrong_answers"] for key, _ in others)
+        out.append((f"decide ≤ 50 µs/call with {d['entries']:,} entries ({', '.join(name for _, name in others)}, in-process)",
+                    worst <= 50 and not wrong, ", ".join(f"{name} {d[f'{key}_decide_us']:.1f} µs" for key, name in others)
+                    + (f"; {wrong} wrong answers" if wrong else "")))
     pg = scale.get("page", {})
     n = pg.get("entries")
     if n and f"last_page_ms_{n}" in pg:
@@ -523,9 +530,10 @@ def scale_report(scale: dict) -> str:
         lines.append(f"decide, {d['entries']:,} HDP system ranges, in-process: admits {d['hdp_admits_us']:.1f} µs/call, decide() incl. "
                      f"address parsing {d['hdp_decide_us']:.1f} µs/call, wrong answers {d['hdp_wrong_answers']}; "
                      f"index built once after a write: {d['hdp_index_build_ms']:.0f} ms")
-        if "codearts_decide_us" in d:
-            lines.append(f"decide, {d['entries']:,} CodeArts tenant rules, in-process: {d['codearts_decide_us']:.1f} µs/call, "
-                         f"wrong answers {d['codearts_wrong_answers']}; index build {d['codearts_index_build_ms']:.0f} ms")
+        for key, what in (("codearts", "CodeArts tenant rules"), ("b2core", "B2Core allow policies (/29)"), ("talend", "Talend allowlist entries (/29)")):
+            if f"{key}_decide_us" in d:
+                lines.append(f"decide, {d['entries']:,} {what}, in-process: {d[f'{key}_decide_us']:.1f} µs/call, "
+                             f"wrong answers {d[f'{key}_wrong_answers']}; index build {d[f'{key}_index_build_ms']:.0f} ms")
     pg = scale.get("page")
     if pg and "entries" in pg and "skipped" not in pg:
         n = pg["entries"]

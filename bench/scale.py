@@ -118,7 +118,48 @@ def decide(entries: int) -> dict:
     out["codearts_index_build_ms"] = (time.perf_counter() - t) * 1000.0
     out["codearts_wrong_answers"] = sum(1 for (m, q, n), (_, inside) in zip(queries, sample) if ca.decide(m, q, n)["allowed"] != inside)
     out["codearts_decide_us"] = _per_call_us(ca.decide, queries)
+
+    for key, build in (("b2core", _b2core_model), ("talend", _talend_model)):
+        try:
+            vendor_model, vendor_decide, namespace = build(entries)
+        except ImportError:  # pragma: no cover - vendor not in this tree
+            out[key] = f"skipped: {key} is not in this tree"
+            continue
+        queries = [(vendor_model, {"ip": text}, namespace) for text, _ in sample]
+        t = time.perf_counter()
+        vendor_decide(*queries[0])
+        out[f"{key}_index_build_ms"] = (time.perf_counter() - t) * 1000.0
+        out[f"{key}_wrong_answers"] = sum(1 for q, (_, inside) in zip(queries, sample) if vendor_decide(*q)["allowed"] != inside)
+        out[f"{key}_decide_us"] = _per_call_us(vendor_decide, queries)
     return out
+
+
+def _cidr(i: int) -> str:
+    """Entry i of the scale lists as a CIDR block: BASE + 16 i /29 covers the same 8 addresses as hdp_ranges."""
+    return f"{_ip(BASE + STRIDE * i)}/29"
+
+
+class _Namespace:  # what a decide reads of a namespace: its clock
+    def __init__(self):
+        from allowlist_emulator.clock import Clock
+
+        self.clock = Clock()
+
+
+def _b2core_model(entries: int):
+    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.vendors.b2core import models as b2
+
+    config = {"policies": [{"ipAddress": _cidr(i), "policy": "allow", "ttl": 0} for i in range(entries)]}
+    return b2.B2CoreModel.seeded(config, random.Random(1), Clock()), b2.decide, _Namespace()
+
+
+def _talend_model(entries: int):
+    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.vendors.talend import models as talend
+
+    config = {"policy": {"enabled": True, "description": "scale", "ips": [{"ip": _cidr(i), "description": ""} for i in range(entries)]}}
+    return talend.TalendModel.seeded(config, random.Random(1), Clock()), talend.decide, _Namespace()
 
 
 def _codearts_model(entries: int):

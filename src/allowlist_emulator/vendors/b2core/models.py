@@ -23,9 +23,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from ...addresses import AddressError, Block, address_sort_key, normalise_client, parse_address_or_cidr
+from ...addresses import AddressError, Block, address_key, address_sort_key, normalise_client, parse_address_or_cidr
 from ...clock import Clock
 from ...engine.errors import ApiError
 from ...engine.paging import window
@@ -132,6 +132,7 @@ class B2CoreModel:
         self.policies: dict[str, Policy] = {}
         self.ordered = True  # insertion order == (createTime, addressId) order
         self.max_entries = DEFAULT_MAX_ENTRIES
+        self._index: PolicyIndex | None = None  # built by the first decision after a write
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
@@ -235,6 +236,7 @@ class B2CoreModel:
             if (policy.created, policy.id) < (last.created, last.id):
                 self.ordered = False
         self.policies[policy.id] = policy
+        self._index = None
 
     def get(self, pid: str) -> Policy:
         policy = self.policies.get(pid)
@@ -264,11 +266,13 @@ class B2CoreModel:
             policy.ip, policy.block = body["ipAddress"], block
         policy.policy = body.get("policy", policy.policy)
         policy.ttl, policy.updated = ttl, updated
+        self._index = None
         return policy.to_json()
 
     def delete(self, pid: str) -> None:
         self.get(pid)
         del self.policies[pid]
+        self._index = None
         if not self.policies:
             self.ordered = True
 
@@ -289,24 +293,62 @@ class B2CoreModel:
 
     # -- the access decision -------------------------------------------------------------------------------------------
     def admits(self, address: Any, now: float) -> tuple[bool, str, Policy | None]:
-        """Deny wins; then allow; no match with allow policies in force → refused; no allow policy → admitted."""
-        best: dict[str, Policy] = {}
-        any_allow = False
-        for policy in self.policies.values():
-            if policy.expired(now):
-                continue
-            any_allow = any_allow or policy.policy == "allow"
-            if address in policy.block:
-                current = best.get(policy.policy)
-                if current is None or _specificity(policy) < _specificity(current):
-                    best[policy.policy] = policy
+        """Deny wins; then allow; no match with allow policies in force → refused; no allow policy → admitted. The
+        policy named is the most specific of its kind (``_specificity``) that contains the address and is in force."""
+        index = self._index
+        if index is None:
+            index = self._index = PolicyIndex(self.policies.values())
+        best = index.most_specific(address, now)
         if "deny" in best:
             return False, "deny policy matched", best["deny"]
         if "allow" in best:
             return True, "allow policy matched", best["allow"]
-        if any_allow:
+        if index.allow_until > now:
             return False, "no allow policy matched", None
         return True, "no allow policy in force", None
+
+
+class PolicyIndex:
+    """Every policy by its block, for decisions in O(distinct prefix lengths) instead of O(policies).
+
+    A B2Core policy covers one address or one CIDR block, so the blocks that contain an address are its network at
+    each prefix length: one dict lookup per prefix length in use (a single one when every policy is an address),
+    most specific first. Policies that expire stay in the index; a lookup skips them at the time asked.
+    """
+
+    __slots__ = ("_buckets", "_sizes", "allow_until")
+
+    def __init__(self, policies: Iterable[Policy]):
+        self._buckets: dict[tuple[int, int], list[Policy]] = {}
+        sizes: dict[int, set[int]] = {4: set(), 6: set()}
+        self.allow_until = float("-inf")  # the last moment an allow policy is in force (inf: one never expires)
+        for policy in policies:
+            block = policy.block
+            self._buckets.setdefault((block.version, block.first), []).append(policy)
+            sizes[block.version].add(block.size)
+            if policy.policy == "allow":
+                expires = policy.expires
+                self.allow_until = max(self.allow_until, float("inf") if expires is None else expires)
+        self._sizes = {version: sorted(found) for version, found in sizes.items()}  # smallest block first
+
+    def most_specific(self, address: Any, now: float) -> dict[str, Policy]:
+        """``{"allow": policy, "deny": policy}``, each the most specific in force that contains the address, if any."""
+        version, value = address_key(address)
+        found: dict[str, Policy] = {}
+        for size in self._sizes[version]:
+            bucket = self._buckets.get((version, value - value % size))
+            if bucket is None:
+                continue
+            for policy in bucket:
+                if policy.block.size != size or policy.expired(now):
+                    continue
+                current = found.get(policy.policy)
+                # a smaller block was found first; in the same block the earliest createTime, then the smallest id
+                if current is None or _specificity(policy) < _specificity(current):
+                    found[policy.policy] = policy
+            if "deny" in found:
+                return found  # deny wins whatever larger blocks hold
+        return found
 
 
 def _specificity(policy: Policy) -> tuple:
