@@ -87,7 +87,7 @@ def specs() -> dict:
 
 
 def decide(entries: int) -> dict:
-    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.state import Clock
     from allowlist_emulator.vendors.hdp import models as hdp
 
     out: dict = {"entries": entries}
@@ -141,13 +141,13 @@ def _cidr(i: int) -> str:
 
 class _Namespace:  # what a decide reads of a namespace: its clock
     def __init__(self):
-        from allowlist_emulator.clock import Clock
+        from allowlist_emulator.state import Clock
 
         self.clock = Clock()
 
 
 def _b2core_model(entries: int):
-    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.state import Clock
     from allowlist_emulator.vendors.b2core import models as b2
 
     config = {"policies": [{"ipAddress": _cidr(i), "policy": "allow", "ttl": 0} for i in range(entries)]}
@@ -155,7 +155,7 @@ def _b2core_model(entries: int):
 
 
 def _talend_model(entries: int):
-    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.state import Clock
     from allowlist_emulator.vendors.talend import models as talend
 
     config = {"policy": {"enabled": True, "description": "scale", "ips": [{"ip": _cidr(i), "description": ""} for i in range(entries)]}}
@@ -165,7 +165,7 @@ def _talend_model(entries: int):
 def _codearts_model(entries: int):
     from datetime import datetime, timezone
 
-    from allowlist_emulator.clock import Clock
+    from allowlist_emulator.state import Clock
     from allowlist_emulator.vendors.codearts import models as ca
 
     model = ca.CodeArtsModel.seeded({}, random.Random(1), Clock())

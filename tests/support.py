@@ -105,3 +105,24 @@ def serve_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """``allowlist-emulator serve ARGS`` as a separate process, for start-ups that must fail (exit code, stderr)."""
     return subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "serve", *args],
                           capture_output=True, text=True, timeout=timeout)
+
+
+# -- external tools (Chromium, Node packages): skipped on a machine without them, required in CI ------------------------
+REQUIRE_TOOLS_ENV = "ALLOWLIST_EMULATOR_REQUIRE_TOOLS"
+
+
+def need_tool(name: str, found: bool, how: str) -> None:
+    """Skip the calling test when an external tool is missing, saying how to get it; fail instead when the tool is
+    required (``ALLOWLIST_EMULATOR_REQUIRE_TOOLS=all`` or a comma list naming it, as ``.ci/run`` sets), so CI cannot
+    pass with these tests silently skipped."""
+    import os
+
+    import pytest
+
+    if found:
+        return
+    required = {item.strip() for item in os.environ.get(REQUIRE_TOOLS_ENV, "").split(",") if item.strip()}
+    message = f"{name} is not available: {how}"
+    if "all" in required or name in required:
+        pytest.fail(f"{message} ({REQUIRE_TOOLS_ENV} requires it)", pytrace=False)
+    pytest.skip(message)

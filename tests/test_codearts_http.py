@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from allowlist_emulator.clock import Clock
+from allowlist_emulator.state import Clock
 from allowlist_emulator.vendors.codearts.models import CodeArtsModel
 
 TENANT = "/v4/tenant/trusted-ip-addresses"

@@ -12,7 +12,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from allowlist_emulator.clock import parse_iso
+from allowlist_emulator.state import parse_iso
 from allowlist_emulator.vendors.codearts import signing
 
 AK, SK = "emulator-ak", "emulator-sk"

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from allowlist_emulator.app import Options
-from allowlist_emulator.persistence import StateFile, StateFileError
+from allowlist_emulator.state.persistence import StateFile, StateFileError
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.state import Store
 from allowlist_emulator.vendors import REGISTRY

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from allowlist_emulator.clock import parse_iso
+from allowlist_emulator.state import parse_iso
 from allowlist_emulator.engine import secrets
 from allowlist_emulator.engine.spec import Operation, vendor_spec
 from allowlist_emulator.vendors.b2core import auth as b2core_auth

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from allowlist_emulator.clock import Clock
+from allowlist_emulator.state import Clock
 from allowlist_emulator.vendors.hdp import models as hdp
 
 N = 100_000

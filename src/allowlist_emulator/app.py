@@ -13,7 +13,7 @@ from .engine.context import json_response
 from .engine.faults import Faults
 from .engine.journal import Journal
 from .engine.router import register_vendor
-from .persistence import StateFile
+from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
 

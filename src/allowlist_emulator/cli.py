@@ -127,7 +127,7 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         state_file=args.state_file,
     )
-    from .persistence import StateFileError
+    from .state.persistence import StateFileError
 
     gc.disable()
     try:

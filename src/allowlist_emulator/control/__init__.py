@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..clock import parse_iso
+from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..state import NAMESPACE_HEADER, Namespace

@@ -38,7 +38,7 @@ from aiohttp import web
 from yarl import URL
 
 from ..app import Options, build_app
-from ..clock import parse_iso
+from ..state.clock import parse_iso
 from ..engine.spec import vendor_spec
 from ..state import NAMESPACE_HEADER
 from . import cassette as cas

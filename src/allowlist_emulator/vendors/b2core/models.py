@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 from ...addresses import AddressError, Block, address_key, address_sort_key, normalise_client, parse_address_or_cidr
-from ...clock import Clock
+from ...state.clock import Clock
 from ...engine.errors import ApiError
 from ...engine.paging import window
 from . import errors as e

@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, normalise_client, parse_address, parse_cidr,
                           parse_range)
-from ...clock import Clock, parse_iso
+from ...state.clock import Clock, parse_iso
 from ...engine.errors import ApiError
 from . import errors as e
 

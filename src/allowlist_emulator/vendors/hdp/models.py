@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...addresses import AddressError, IntervalIndex, is_loopback, join_range, normalise_client, parse_block, parse_range
-from ...clock import Clock
+from ...state.clock import Clock
 from ...engine.errors import ApiError
 from . import errors as e
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...addresses import AddressError, Block, IntervalIndex, normalise_client, parse_address_or_cidr
-from ...clock import Clock
+from ...state.clock import Clock
 from ...engine.errors import ApiError
 from ...engine.secrets import find
 from . import errors as e

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .state import Namespace, Store
+    from .namespaces import Namespace, Store
 
 log = logging.getLogger("allowlist_emulator")
 

@@ -13,15 +13,15 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
-from .engine.errors import LIMIT, ApiError
-from .fake import generated_config
+from ..engine.errors import LIMIT, ApiError
+from ..fake import generated_config
 
 _random_bits = random.SystemRandom().getrandbits  # os.urandom, as uuid4 uses
 _V4_MASK = ~(0xF000 << 64 | 0xC000 << 48) & (1 << 128) - 1  # clear the version nibble and the variant bits ...
 _V4_BITS = 0x4000 << 64 | 0x8000 << 48  # ... and set version 4, variant RFC 4122
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .vendors.base import Vendor
+    from ..vendors.base import Vendor
 
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_HEADER = "X-Emulator-Namespace"

@@ -1,0 +1,11 @@
+"""Where state lives: namespaces (one isolated copy of every vendor's model each), the emulator clock, durability.
+
+- ``namespaces.py``: ``Store`` and ``Namespace``; a namespace is created, seeded, on first use.
+- ``clock.py``: the emulator clock of a namespace (real, frozen, advanced, set).
+- ``persistence.py``: ``--state-file``.
+"""
+
+from .clock import Clock, parse_iso
+from .namespaces import DEFAULT_NAMESPACE, MAX_NAMESPACE_NAME, NAMESPACE_HEADER, Namespace, Store
+
+__all__ = ["Clock", "parse_iso", "DEFAULT_NAMESPACE", "MAX_NAMESPACE_NAME", "NAMESPACE_HEADER", "Namespace", "Store"]
