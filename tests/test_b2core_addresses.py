@@ -56,12 +56,18 @@ def test_body_without_content_type_is_json_and_other_types_are_415(api):
     assert len(listing(api)) == 1
 
 
-def test_ttl_zero_and_default_never_expire(api):
-    assert create(api, "10.0.0.1")["expireTime"] is None  # ttl defaults to 0
+NEVER = "9999-12-31T23:59:59+00:00"  # expireTime of a policy that never expires: documented as a string, never null
+
+
+def test_ttl_zero_and_default_never_expire_and_expire_time_is_always_a_string(api):
+    assert create(api, "10.0.0.1")["expireTime"] == NEVER  # ttl defaults to 0
     zero = create(api, "10.0.0.2", ttl=0)
-    assert zero["ttl"] == 0 and zero["expireTime"] is None
+    assert zero["ttl"] == 0 and zero["expireTime"] == NEVER
+    assert all(isinstance(p["expireTime"], str) for p in listing(api))
+    assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=9999-12-31")] == ["10.0.0.1", "10.0.0.2"]
     api.advance(10 * 365 * 86400)
     assert api.decide(ip="10.0.0.2")["allowed"] is True
+    assert api.decide(ip="10.0.0.2")["matched"]["expireTime"] == NEVER
 
 
 def test_ttl_one_point_zero_is_one(api):
@@ -142,17 +148,40 @@ def test_malformed_bodies(api, data, code):
     assert listing(api) == []
 
 
-def test_put_replaces_everything_and_needs_every_field(api):
+def test_put_takes_only_the_fields_to_change_as_patch_does(api):
+    """ "Values of the following fields can be updated: ipAddress, policy, ttl" and PATCH is "a similar method": a PUT
+    with only {"policy": "deny"} succeeds and leaves the other fields as they were."""
+    freeze_at(api, "2023-06-01T00:00:00+00:00")
     policy = create(api, "10.0.0.1", ttl=60)
     pid = policy["addressId"]
-    assert error(api.put(f"/addresses/{pid}", json={"ipAddress": "10.0.0.2", "policy": "deny"}), 400,
-                 "MISSING_FIELD") == "ttl: field is required"
+    api.advance(10)
+    response = api.put(f"/addresses/{pid}", json={"policy": "deny"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {**policy, "policy": "deny", "updateTime": "2023-06-01T00:00:10+00:00",
+                               "expireTime": "2023-06-01T00:01:10+00:00"}  # ttl kept (60), renewed from the update
+    assert api.decide(ip="10.0.0.1")["allowed"] is False
+    assert api.put(f"/addresses/{pid}", json={"ttl": 5}).json()["ttl"] == 5
+    assert api.put(f"/addresses/{pid}", json={"ipAddress": "10.0.0.0/24"}).json()["ipAddress"] == "10.0.0.0/24"
+    # PUT and PATCH answer the same body for the same change
+    api.advance(1)
+    via_put = api.put(f"/addresses/{pid}", json={"policy": "allow", "ttl": 0}).json()
+    assert via_put["expireTime"] == NEVER
+    assert api.patch(f"/addresses/{pid}", json={"policy": "allow", "ttl": 0}).json() == via_put
+
+
+def test_put_rejections_change_nothing(api):
+    policy = create(api, "10.0.0.1", ttl=60)
+    pid = policy["addressId"]
+    assert error(api.put(f"/addresses/{pid}", json={}), 400, "EMPTY_UPDATE").startswith("Request body must contain")
     error(api.put(f"/addresses/{pid}", json={"ipAddress": "nope", "policy": "deny", "ttl": 0}), 400, "INVALID_IP")
+    error(api.put(f"/addresses/{pid}", json={"ipAddress": "10.0.0.1/8"}), 400, "HOST_BITS_SET")
     error(api.put(f"/addresses/{pid}", json={"ipAddress": "10.0.0.2", "policy": "deny", "ttl": 0, "createTime": "x"}),
           400, "UNKNOWN_FIELD")
+    error(api.put(f"/addresses/{pid}", json={"policy": None}), 400, "INVALID_TYPE")
+    error(api.put(f"/addresses/{pid}", json={"policy": "maybe"}), 400, "INVALID_ENUM")
     assert api.get(f"/addresses/{pid}").json() == policy  # nothing changed
     replaced = api.put(f"/addresses/{pid}", json={"ipAddress": "2001:db8::/48", "policy": "deny", "ttl": 0}).json()
-    assert (replaced["ipAddress"], replaced["policy"], replaced["ttl"], replaced["expireTime"]) == ("2001:db8::/48", "deny", 0, None)
+    assert (replaced["ipAddress"], replaced["policy"], replaced["ttl"], replaced["expireTime"]) == ("2001:db8::/48", "deny", 0, NEVER)
     assert replaced["createTime"] == policy["createTime"] and replaced["addressId"] == pid
 
 
@@ -171,7 +200,7 @@ def test_patch_changes_only_what_it_names(api):
     patched = api.patch(f"/addresses/{pid}", json={"ipAddress": "10.0.0.0/24"}).json()
     assert patched == {**policy, "ipAddress": "10.0.0.0/24", "updateTime": "2023-06-01T00:01:40+00:00",
                        "expireTime": "2023-06-01T00:02:40+00:00"}
-    assert api.patch(f"/addresses/{pid}", json={"ttl": 0}).json()["expireTime"] is None
+    assert api.patch(f"/addresses/{pid}", json={"ttl": 0}).json()["expireTime"] == NEVER
 
 
 @pytest.mark.parametrize("bad_id", ["6006DDA272F002519C3EB505", "6006dda272f002519c3eb50", "6006dda272f002519c3eb5055",
@@ -188,7 +217,9 @@ def test_unknown_id_is_404_after_validation(api):
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         response = api.request(method, f"/addresses/{ID}", json=body if method in ("PUT", "PATCH") else None)
         assert error(response, 404, "ADDRESS_NOT_FOUND") == f"IP address policy {ID} not found"
-    error(api.put(f"/addresses/{ID}", json={"policy": "allow"}), 400, "MISSING_FIELD")  # malformed body: 400 first
+    error(api.put(f"/addresses/{ID}", json={"policy": "allow", "colour": "red"}), 400, "UNKNOWN_FIELD")  # 400 first
+    error(api.put(f"/addresses/{ID}", json={}), 400, "EMPTY_UPDATE")
+    error(api.put(f"/addresses/{ID}", json={"policy": "allow"}), 404, "ADDRESS_NOT_FOUND")  # a partial PUT is well-formed
 
 
 def test_ids_created_in_one_second_follow_creation_order(api):

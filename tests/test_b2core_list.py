@@ -18,7 +18,7 @@ def test_the_seed_query_finds_the_seed_policy(api):
     create(api, "185.155.96.184", "deny", ttl=1)  # other policy
     create(api, "185.155.96.185", "allow", ttl=1)  # other address
     create(api, "185.155.96.184", "allow", ttl=2)  # other ttl
-    create(api, "185.155.96.184", "allow")  # never expires: no expireTime on that day
+    create(api, "185.155.96.184", "allow")  # never expires: expireTime is 9999-12-31, not that day
     freeze_at(api, "2021-01-01T23:59:59+00:00")
     late = create(api, "185.155.96.184", "allow", ttl=1)  # created that day, but expires 2021-01-02T00:00:00
     assert late["expireTime"] == "2021-01-02T00:00:00+00:00"
@@ -68,8 +68,10 @@ def test_expire_and_update_time_filters(boundary):
     assert first["expireTime"] == "2021-01-02T00:00:00+00:00" and second["expireTime"] == "2021-01-03T00:00:00+00:00"
     assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=2021-01-02")] == ["10.0.0.1"]
     assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=2021-01-03")] == ["10.0.0.2"]
-    create(api, "10.0.0.3")  # ttl 0: never matches an expireTime filter
+    create(api, "10.0.0.3")  # ttl 0: expireTime 9999-12-31T23:59:59+00:00, matched by that day only
     assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=2021-01-02")] == ["10.0.0.1"]
+    assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=9999-12-31")] == ["10.0.0.3"]
+    assert [p["ipAddress"] for p in listing(api, "?filter[expireTime]=9999-12-31T23:59:59%2B00:00")] == ["10.0.0.3"]
     api.advance(86400)
     api.patch(f"/addresses/{first['addressId']}", json={"policy": "deny"})
     assert [p["ipAddress"] for p in listing(api, "?filter[updateTime]=2021-01-03")] == ["10.0.0.1"]
@@ -125,7 +127,7 @@ def test_unknown_sort_field_is_named(api):
 @pytest.fixture
 def four(api):
     """A (10.0.0.1 allow 300), B (9.0.0.1 deny 100), C (2001:db8::1 allow 0), D (10.0.0.0/8 deny 50), created 10 s
-    apart; then A is updated, so updateTime order is B C D A and expireTime order is D(80) B(110) A(340) C(null)."""
+    apart; then A is updated, so updateTime order is B C D A and expireTime order is D(80) B(110) A(340) C(never: 9999-12-31)."""
     freeze_at(api, "2021-06-01T00:00:00+00:00")
     names = {}
     for name, ip, policy, ttl in (("A", "10.0.0.1", "allow", 300), ("B", "9.0.0.1", "deny", 100),

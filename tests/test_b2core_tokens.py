@@ -118,7 +118,7 @@ def test_b2core_base_option_and_config():
         client.session.headers["Authorization"] = f"Bearer {body['access_token']}"
         seeded = client.get("/addresses").json()
         assert [(p["ipAddress"], p["policy"], p["ttl"]) for p in seeded] == [("10.0.0.0/8", "allow", 0), ("10.6.6.6", "deny", 30)]
-        assert seeded[0]["expireTime"] is None
+        assert seeded[0]["expireTime"] == "9999-12-31T23:59:59+00:00"  # ttl 0: never expires
         assert client.post("/tokens", auth=CREDENTIALS, json=GRANT).status_code == 200  # the demo client stays
         assert client.decide(ip="10.6.6.6")["allowed"] is False
         client.advance(60)

@@ -145,21 +145,57 @@ def test_detailed_false_leaves_ips_out(talend, base):
                  "detailed: 'yes' is not a boolean (true or false)")
 
 
-def test_replace_policy_replaces_everything(talend, base):
+def test_put_policy_adds_ips_and_keeps_stored_entries_with_their_ids(talend, base):
+    """Seed 000: "With this request, you add IPs to the existing IP allowlist and activate or deactivate your IP
+    allowlist policy at the same time." A replacing PUT (the first build) fails every assertion on `ips` here."""
     old = create(talend, base, ips=[{"ip": "10.0.0.1", "description": "a"}, {"ip": "10.0.0.2", "description": "b"}],
                  description="old")
-    response = talend.put(base, json={"enabled": True, "ips": [{"ip": "10.0.0.1", "description": "again"}]})
+    response = talend.put(base, json={"enabled": True, "ips": [{"ip": "192.0.2.0/24", "description": "new"}]})
     assert response.status_code == 200
     body = response.json()
-    assert body["enabled"] is True and body["description"] == ""
-    [entry] = body["ips"]
-    assert entry["ip"] == "10.0.0.1" and entry["description"] == "again"
-    assert entry["id"] not in {e["id"] for e in old["ips"]}  # fresh id
-    for gone in old["ips"]:
-        assert_error(talend.get(f"{base}/ips/{gone['id']}"), 404, "Not Found")
+    assert body["enabled"] is True
+    assert body["description"] == "old"  # not sent: kept
+    assert body["ips"][:2] == old["ips"]  # stored entries stay, same ids, same place, same values
+    [added] = body["ips"][2:]
+    assert added["ip"] == "192.0.2.0/24" and added["description"] == "new"
+    assert uuid.UUID(added["id"]).version == 4 and added["id"] not in {e["id"] for e in old["ips"]}
+    for kept in old["ips"]:
+        assert talend.get(f"{base}/ips/{kept['id']}").json() == kept
     assert talend.get(base).json() == body
-    # a missing `ips` empties the list
-    assert talend.put(base, json={"enabled": False, "description": "x"}).json() == {"enabled": False, "description": "x", "ips": []}
+    assert talend.decide(ip="10.0.0.2")["allowed"] is True and talend.decide(ip="192.0.2.9")["allowed"] is True
+    # enabled and description are set; no `ips` adds nothing and removes nothing
+    after = talend.put(base, json={"enabled": False, "description": "x"}).json()
+    assert after == {"enabled": False, "description": "x", "ips": body["ips"]}
+    assert talend.put(base, json={"enabled": True, "ips": []}).json() == {**after, "enabled": True}
+
+
+def test_put_policy_with_an_address_already_listed_keeps_the_entry_and_takes_the_description(talend, base):
+    """The x-fidelity choice: not added twice, not an error; id, place and ip text kept; description updated."""
+    old = create(talend, base, ips=[{"ip": "10.0.0.1", "description": "a"}, {"ip": "2001:db8::/32", "description": "v6"}])
+    body = {"enabled": True, "ips": [{"ip": "10.0.0.1/32", "description": "renamed"},
+                                     {"ip": "2001:DB8::/32", "description": "v6 renamed"},
+                                     {"ip": "10.0.0.9", "description": "new"}]}
+    response = talend.put(base, json=body)
+    assert response.status_code == 200, response.text
+    first, second, third = response.json()["ips"]
+    assert first == {**old["ips"][0], "description": "renamed"}  # same id and stored ip text "10.0.0.1"
+    assert second == {**old["ips"][1], "description": "v6 renamed"}
+    assert third["ip"] == "10.0.0.9" and third["id"] not in (first["id"], second["id"])
+    # the same PUT again changes nothing: PUT is idempotent
+    assert talend.put(base, json=body).json() == response.json()
+    assert talend.get(f"{base}/ips").json() == [first, second, third]
+
+
+def test_put_policy_rejections_store_nothing(talend, base):
+    old = create(talend, base, ips=[{"ip": "10.0.0.1", "description": "a"}], description="keep")
+    twice = [{"ip": "192.0.2.1", "description": "x"}, {"ip": "192.0.2.1/32", "description": "y"}]
+    assert_error(talend.put(base, json={"enabled": True, "description": "changed", "ips": twice}), 400, "Bad Request",
+                 "ips[1].ip: '192.0.2.1/32' is already on the IP allowlist")
+    bad = [{"ip": "192.0.2.7", "description": "ok"}, {"ip": "300.0.0.1", "description": "bad"}]
+    assert_error(talend.put(base, json={"enabled": True, "description": "changed", "ips": bad}), 400, "Bad Request",
+                 "ips[1].ip: '300.0.0.1' is not a valid IPv4 or IPv6 address or CIDR block")
+    assert_error(talend.put(base, json={"description": "no enabled"}), 400, "Bad Request", "enabled: is required")
+    assert talend.get(base).json() == old
 
 
 def test_replace_without_policy_is_404_and_creates_nothing(talend, base):
@@ -315,7 +351,7 @@ def test_duplicates_within_one_request(talend):
     assert_error(talend.get(PUBLIC), 404, "Not Found")
     create(talend)
     assert_error(talend.post(f"{PUBLIC}/ips", json=twice), 409, "Conflict", "ips[1].ip: '10.0.0.1/32' is already on the IP allowlist")
-    # replace and updates do not declare 409: the same duplicate answers 400 there
+    # PUT on the policy and the updates do not declare 409: the same duplicate answers 400 there
     assert_error(talend.put(PUBLIC, json={"enabled": True, "ips": twice}), 400, "Bad Request",
                  "ips[1].ip: '10.0.0.1/32' is already on the IP allowlist")
     assert talend.get(PUBLIC).json()["ips"] == []

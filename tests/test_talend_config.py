@@ -80,15 +80,23 @@ def test_adding_over_the_limit_is_402_too(limit_server):
     assert len(client.get(f"{PUBLIC}/ips").json()) == 3
 
 
-def test_replacing_over_the_limit_is_402(limit_server):
+def test_put_over_the_limit_counts_the_merged_list(limit_server):
+    """The seeded policy holds one entry and the limit is 3: PUT adds, so stored + new entries are counted."""
     client = _client(limit_server)
     before = client.get(PUBLIC).json()
-    four = [{"ip": f"10.0.0.{i}", "description": str(i)} for i in range(4)]
+    three = [{"ip": f"10.0.0.{i}", "description": str(i)} for i in range(3)]
     for base in (PUBLIC, LEGACY):
-        assert_error(client.put(base, json={"enabled": True, "ips": four}), 402, "Payment Required",
+        assert_error(client.put(base, json={"enabled": True, "ips": three}), 402, "Payment Required",
                      "ips: the IP allowlist would hold 4 IPs, above the limit of 3 of your plan")
-    assert client.get(PUBLIC).json() == before
-    assert client.put(PUBLIC, json={"enabled": True, "ips": four[:3]}).status_code == 200
+    assert client.get(PUBLIC).json() == before  # nothing stored, enabled untouched
+    # an address already listed does not count twice: 1 stored + 2 new = 3
+    again = [{"ip": "203.0.113.10", "description": "office"}, *three[:2]]
+    response = client.put(PUBLIC, json={"enabled": True, "ips": again})
+    assert response.status_code == 200, response.text
+    assert [e["ip"] for e in response.json()["ips"]] == ["203.0.113.10", "10.0.0.0", "10.0.0.1"]
+    assert response.json()["ips"][0]["id"] == SEEDED_ID
+    assert_error(client.put(LEGACY, json={"enabled": True, "ips": three[2:]}), 402, "Payment Required",
+                 "ips: the IP allowlist would hold 4 IPs, above the limit of 3 of your plan")
 
 
 def test_a_lowered_limit_answers_402_on_enable_and_updates(limit_server):

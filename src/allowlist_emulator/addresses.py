@@ -146,9 +146,15 @@ def parse_range(start: Any, end: Any = None) -> Block:
     return join_range(first, parse_block(end), start, end)
 
 
+_PREFIX = re.compile(r"0|[1-9][0-9]{0,2}").fullmatch
+
+
 def parse_cidr(text: Any, *, ipv6: bool = True, strict: bool = True) -> Block:
-    """A CIDR block such as ``10.0.0.0/24``. With ``strict``, host bits must be zero."""
-    if not isinstance(text, str) or "/" not in text or text != text.strip() or "%" in text:
+    """A CIDR block such as ``10.0.0.0/24``. With ``strict``, host bits must be zero. The prefix is a length written
+    in plain decimal: ``ipaddress`` would also take ``/024`` and a netmask (``/255.255.255.0``), which are not CIDR
+    and which the specs' address patterns refuse."""
+    if not isinstance(text, str) or "/" not in text or text != text.strip() or "%" in text \
+            or _PREFIX(text.rpartition("/")[2]) is None:
         raise AddressError("invalid", f"{text!r} is not a valid CIDR block")
     try:
         network = ipaddress.ip_network(text, strict=strict)

@@ -321,6 +321,13 @@ class TalendSafety(Safety):
         elif current == _ABSENT:
             self.expect(self.call("POST", "/security/ip-allowlist", json=wanted), 201)
         else:
+            # PUT adds IPs to the existing list (it never removes one): delete the entries the run added or changed,
+            # then PUT the wanted policy, which re-adds what is missing and sets `enabled` and `description`
+            keep = {(e["ip"], e["description"]) for e in wanted["ips"]}
+            listed = self.body(self.expect(self.call("GET", "/security/ip-allowlist/ips"), 200)) or []
+            for entry in listed:
+                if (entry.get("ip"), entry.get("description", "")) not in keep and entry.get("id"):
+                    self.expect(self.call("DELETE", f"/security/ip-allowlist/ips/{entry['id']}"), 204)
             self.expect(self.call("PUT", "/security/ip-allowlist", json=wanted), 200)
 
     def exclusions(self):

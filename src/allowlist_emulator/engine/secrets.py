@@ -10,6 +10,8 @@ strings only once their keyed (per-process random) hashes are equal, so its timi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from typing import Mapping, TypeVar
 
@@ -33,3 +35,16 @@ def find(table: Mapping[str, T], given: str) -> T | None:
         if hmac.compare_digest(raw, _bytes(key)):
             found = value
     return found
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(id, secret) from an ``Authorization: Basic base64(id:secret)`` value; None when it is not one."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, sep, secret = decoded.partition(":")
+    return (user, secret) if sep else None

@@ -11,6 +11,8 @@ DEMO_CREDENTIALS: dict[str, dict[str, Any]] = {
         "token": "talend-admin-token",
         "no_permission_token": "talend-no-permission-token",
         "headers": {"Authorization": "Bearer talend-admin-token"},
+        "service_account": "talend-service-account",  # POST /security/oauth/token with Basic id:secret
+        "service_account_secret": "talend-service-secret",
     },
     "hdp": {
         "user": "d2cadmin",

@@ -94,7 +94,14 @@ def _hdp(name: str, call: Call) -> None:
 
 def _talend(name: str, call: Call) -> None:
     demo = DEMO_CREDENTIALS["talend"]
-    token = {DEFAULT: demo["token"], "no-permission": demo["no_permission_token"], "bad-token": "not-a-talend-token"}[name]
+    if name == "service-account":
+        call.headers["Authorization"] = _basic(demo["service_account"], demo["service_account_secret"])
+        return
+    if name == "bad-service-account":
+        call.headers["Authorization"] = _basic(demo["service_account"], "not-the-service-secret")
+        return
+    tokens = {DEFAULT: demo["token"], "no-permission": demo["no_permission_token"], "bad-token": "not-a-talend-token"}
+    token = call.variables["sa_token"] if name == "sa-token" else tokens[name]
     call.headers["Authorization"] = f"Bearer {token}"
 
 

@@ -148,17 +148,16 @@ def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
     policy = {"description": "Allowlist for the Paris office and the VPN egress", "enabled": False,
               "ips": [{"description": "Paris office egress", "ip": "203.0.113.10"}]}
     return [
-        Scenario("talend", f"{name}policy", f"{title}The allowlist configuration: create, read, enable, replace, delete", [
+        Scenario("talend", f"{name}policy", f"{title}The allowlist configuration: create, read, enable, add IPs, delete", [
             _s("GET", prefix, 404),
             _s("POST", prefix, 201, json=policy),
             _s("GET", prefix, 200),
             _s("GET", prefix, 200, query={"detailed": "false"}),
             _s("POST", prefix, 409, json=policy),
             _s("PATCH", prefix, 200, json={"enabled": True}),
-            _s("PUT", prefix, 200, json={
+            _s("PUT", prefix, 200, json={  # adds the VPN egress; the office entry stays, with its id
                 "description": "Paris office and VPN", "enabled": True,
-                "ips": [{"description": "Paris office egress", "ip": "203.0.113.10"},
-                        {"description": "VPN egress", "ip": "198.51.100.0/24"}],
+                "ips": [{"description": "VPN egress", "ip": "198.51.100.0/24"}],
             }),
             _s("GET", prefix, 200),
             _s("DELETE", prefix, 204),
@@ -181,6 +180,7 @@ def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
 
 
 _TALEND = "/security/ip-allowlist"
+_TALEND_TOKEN_BODY = {"audience": "https://api.eu.cloud.talend.com", "grant_type": "client_credentials"}
 TALEND = _talend_crud(_TALEND, "", "") + _talend_crud("/v1/management/ip-allowlist", "legacy_", "Legacy paths. ") + [
     Scenario("talend", "errors", "Error answers: tokens, permission, missing configuration, invalid input, routing", [
         _s("GET", _TALEND, 401, auth=None),
@@ -196,6 +196,17 @@ TALEND = _talend_crud(_TALEND, "", "") + _talend_crud("/v1/management/ip-allowli
         _s("PATCH", _TALEND, 400, json={}),
         _s("GET", f"{_TALEND}/ips/not-a-uuid", 404),
         _s("POST", f"{_TALEND}/ips/00000000-0000-4000-8000-000000000000", 405),
+    ]),
+    Scenario("talend", "service_account", "A service-account token (Basic id:secret), used on the version-agnostic "
+             "paths; the legacy paths refuse it", [
+        _s("POST", "/security/oauth/token", 401, auth="bad-service-account", json=_TALEND_TOKEN_BODY),
+        _s("POST", "/security/oauth/token", 400, auth="service-account",
+           json={"audience": "https://api.eu.cloud.talend.com", "grant_type": "password"}),
+        _s("POST", "/security/oauth/token", 200, auth="service-account", json=_TALEND_TOKEN_BODY,
+           capture={"sa_token": "access_token"}),
+        _s("POST", _TALEND, 201, auth="sa-token", json={"description": "Set up by a service account", "enabled": False}),
+        _s("GET", _TALEND, 200, auth="sa-token"),
+        _s("GET", "/v1/management/ip-allowlist", 401, auth="sa-token"),
     ]),
 ]
 
@@ -254,7 +265,7 @@ CODEARTS = [
 _TOKEN = _s("POST", "/tokens", 200, auth="client", json={"grant_type": "client_credentials"}, capture={"token": "access_token"})
 
 B2CORE = [
-    Scenario("b2core", "addresses", "A bearer token, then IP address policies: create, list, read, replace, patch, delete", [
+    Scenario("b2core", "addresses", "A bearer token, then IP address policies: create, list, read, update (PUT, whole and partial), patch, delete", [
         _TOKEN,
         _s("GET", "/addresses", 200),
         _s("POST", "/addresses", 201, json={"ipAddress": "185.155.96.184", "policy": "allow", "ttl": 3600},
@@ -264,6 +275,7 @@ B2CORE = [
         _s("GET", "/addresses", 200, query={"limit": "10", "offset": "0", "sort_by": "createTime", "sort_order": "desc"}),
         _s("GET", "/addresses", 200, query={"filter[policy]": "deny"}),
         _s("PUT", "/addresses/{allow}", 200, json={"ipAddress": "185.155.96.0/24", "policy": "allow", "ttl": 0}),
+        _s("PUT", "/addresses/{allow}", 200, json={"policy": "deny"}),
         _s("PATCH", "/addresses/{deny}", 200, json={"ttl": 600}),
         _s("DELETE", "/addresses/{deny}", 204),
         _s("GET", "/addresses/{deny}", 404),

@@ -3,11 +3,9 @@ from there on every other operation (scheme ``bearerAuth``). Checked before the 
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from ...engine.context import Ctx
 from ...engine.errors import ApiError
+from ...engine.secrets import basic_credentials
 from . import errors as e
 
 
@@ -18,16 +16,10 @@ def _challenged(err: ApiError, scheme: str) -> ApiError:
 
 def _client(ctx: Ctx) -> str:
     """The client id of valid Basic credentials, or 401 INVALID_CLIENT."""
-    scheme, _, encoded = ctx.headers.get("Authorization", "").partition(" ")
-    try:
-        if scheme.lower() != "basic":
-            raise ValueError
-        client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
-        if not sep or not ctx.model.client_ok(client_id, secret):
-            raise ValueError
-    except (ValueError, binascii.Error):
-        raise _challenged(e.error(e.INVALID_CLIENT), "Basic") from None
-    return client_id
+    credentials = basic_credentials(ctx.headers.get("Authorization", ""))
+    if credentials is None or not ctx.model.client_ok(*credentials):
+        raise _challenged(e.error(e.INVALID_CLIENT), "Basic")
+    return credentials[0]
 
 
 def _bearer(ctx: Ctx) -> str:

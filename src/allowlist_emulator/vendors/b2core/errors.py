@@ -99,6 +99,8 @@ def from_problem(problem: Problem, ctx: Ctx | None) -> ApiError:
     schema = _field_schema(ctx, problem) if ctx is not None and ctx.op is not None else {}
     if rule == "Pattern":  # the only patterned inputs besides addressId are the date filters
         return error(INVALID_DATE, field)
+    if rule == "Enum" and field == "grant_type":  # the token request's enum: OAuth 2's own name for the problem
+        return error(UNSUPPORTED_GRANT_TYPE)
     if rule == "Enum":
         return error(INVALID_ENUM, field, _sent(ctx, problem), ", ".join(map(str, schema.get("enum", []))))
     if rule in ("Minimum", "Maximum"):

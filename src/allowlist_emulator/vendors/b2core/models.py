@@ -11,7 +11,7 @@ Config (``vendors: {b2core: {...}}`` in the ``--config`` YAML)::
       - {ipAddress: 10.6.6.6, policy: deny, ttl: 3600}
 
 Times are whole epoch seconds on the namespace's emulator clock. ``expireTime`` = ``updateTime`` + ``ttl``; ``ttl`` 0
-means never (``expireTime`` null). Expired policies stay listed; they only stop counting in :func:`decide`.
+means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string). Expired policies stay listed; they only stop counting in :func:`decide`.
 
 Policies live in a dict in insertion order. Ids are ObjectId-like (creation second, a random part, a counter), so
 while the clock only moves forward insertion order *is* the default order (createTime, then addressId) and the
@@ -101,13 +101,19 @@ class Policy:
     def expires(self) -> int | None:
         return None if self.ttl == 0 else self.updated + self.ttl
 
+    @property
+    def shown_expiry(self) -> int:
+        """``expireTime`` as answered: the expiry, or the latest time ISO-8601 can write for a policy that never expires."""
+        expires = self.expires
+        return MAX_TIME if expires is None else expires
+
     def expired(self, now: float) -> bool:
         expires = self.expires
         return expires is not None and expires <= now
 
     def to_json(self) -> dict:
         return {"addressId": self.id, "ipAddress": self.ip, "policy": self.policy, "ttl": self.ttl,
-                "createTime": iso(self.created), "expireTime": iso(self.expires), "updateTime": iso(self.updated)}
+                "createTime": iso(self.created), "expireTime": iso(self.shown_expiry), "updateTime": iso(self.updated)}
 
 
 # sort_by → key; every key ends with the id, so ties go by addressId in the same direction
@@ -257,7 +263,7 @@ class B2CoreModel:
         return policy.to_json()
 
     def update(self, pid: str, body: dict, now: float) -> dict:
-        """PUT (all three fields) and PATCH (any non-empty subset): validate everything, then change the policy."""
+        """PUT and PATCH alike (any non-empty subset of the fields): validate everything, then change the policy."""
         policy = self.get(pid)
         block = check_ip(body["ipAddress"], "ipAddress") if "ipAddress" in body else None
         updated = int(now // 1)
@@ -373,10 +379,10 @@ def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
         tests.append(lambda p, value=filters["policy"]: p.policy == value)
     if "ttl" in filters:
         tests.append(lambda p, value=filters["ttl"]: p.ttl == value)
-    for name, attribute in (("createTime", "created"), ("updateTime", "updated"), ("expireTime", "expires")):
+    for name, attribute in (("createTime", "created"), ("updateTime", "updated"), ("expireTime", "shown_expiry")):
         if name in filters:
             start, end = day_or_second(filters[name], f"filter[{name}]")
-            tests.append(lambda p, a=attribute, s=start, t=end: (v := getattr(p, a)) is not None and s <= v < t)
+            tests.append(lambda p, a=attribute, s=start, t=end: s <= getattr(p, a) < t)
     if not tests:
         return None
     return lambda p: all(test(p) for test in tests)

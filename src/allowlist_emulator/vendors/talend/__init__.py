@@ -1,4 +1,5 @@
-"""Talend Cloud: the IP allowlist API, under both /v1/management/ip-allowlist and /security/ip-allowlist."""
+"""Talend Cloud: the IP allowlist API, under both /v1/management/ip-allowlist and /security/ip-allowlist, and the
+service-account token endpoint POST /security/oauth/token."""
 
 from ..base import Vendor
 from . import auth, errors, handlers, models
@@ -12,9 +13,11 @@ VENDOR = Vendor(
     authenticate=auth.authenticate,
     decide=models.decide,
     place_generated=models.place_generated,
-    prefixes=("/v1/management/ip-allowlist", "/security/ip-allowlist"),
+    prefixes=("/v1/management/ip-allowlist", "/security/ip-allowlist", "/security/oauth"),
     demo=(
         'Bearer talend-admin-token (has "Users - Management"), talend-no-permission-token (valid, no permission → 403)',
+        "service account talend-service-account / talend-service-secret: POST /security/oauth/token (Basic) →",
+        '30-minute Bearer token, "Users - Management", accepted by /security/... only',
         "paths /v1/management/ip-allowlist... and /security/ip-allowlist... share one state",
     ),
 )

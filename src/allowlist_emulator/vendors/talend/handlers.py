@@ -21,8 +21,8 @@ def create_policy(ctx: Ctx) -> web.Response:
     return json_response(ctx.model.create_policy(ctx.body), status=201)
 
 
-def replace_policy(ctx: Ctx) -> web.Response:
-    return json_response(ctx.model.replace_policy(ctx.body))
+def update_policy(ctx: Ctx) -> web.Response:  # operationId replaceIpAllowlist (kept for compatibility): it adds
+    return json_response(ctx.model.update_policy(ctx.body))
 
 
 def delete_policy(ctx: Ctx) -> web.Response:
@@ -60,10 +60,16 @@ def delete_ip(ctx: Ctx) -> web.Response:
     return web.Response(status=204)
 
 
+def generate_token(ctx: Ctx) -> web.Response:
+    """POST /security/oauth/token: the body is schema-checked (grant_type client_credentials, audience)."""
+    token = ctx.model.issue_token(ctx.identity, ctx.body["audience"], ctx.time())
+    return json_response(token, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
 _OPERATIONS = {
     "getIpAllowlist": get_policy,
     "createIpAllowlist": create_policy,
-    "replaceIpAllowlist": replace_policy,
+    "replaceIpAllowlist": update_policy,
     "deleteIpAllowlist": delete_policy,
     "setIpAllowlistEnabled": set_enabled,
     "listIps": list_ips,
@@ -74,4 +80,5 @@ _OPERATIONS = {
     "deleteIp": delete_ip,
 }
 
-HANDLERS = {**_OPERATIONS, **{f"{operation_id}Legacy": handler for operation_id, handler in _OPERATIONS.items()}}
+HANDLERS = {**_OPERATIONS, **{f"{operation_id}Legacy": handler for operation_id, handler in _OPERATIONS.items()},
+            "generateServiceAccountToken": generate_token}

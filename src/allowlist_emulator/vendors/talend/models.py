@@ -7,23 +7,35 @@ Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every
     rate_limit:                 # absent or null: off (the default)
       requests: 60              # requests per token per window
       window_seconds: 60        # fixed window on the namespace's emulator clock, opened by the token's first request
-    tokens:                     # extra bearer tokens, added to the demo ones
+    tokens:                     # extra bearer tokens (personal access tokens), added to the demo ones
       my-admin-token: ["Users - Management"]
       my-viewer-token: []       # valid, no permission → 403
+    service_accounts:           # extra service accounts, added to the demo one (POST /security/oauth/token)
+      my-sa:                    # the service account id (the user part of the Basic credentials)
+        secret: s3cret          # required, a non-empty string
+        permissions: ["Users - Management"]   # optional; default ["Users - Management"]
     policy:                     # the policy every namespace starts with (none by default)
       enabled: false
       description: Paris office
       ips: [{ip: 203.0.113.10, description: office egress}]   # `id` (a UUID) optional, generated otherwise
 
 Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), ``talend-no-permission-token`` (none).
+Demo service account (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
+Management". ``POST /security/oauth/token`` with its Basic credentials issues a JWT-shaped bearer token that lives 30
+minutes of the namespace's emulator clock and is accepted by the ``/security/...`` paths only ("service accounts are
+supported only by the new version-agnostic endpoints"); ``/v1/management/...`` answers it 401.
 
 Every write builds the new state first and stores it only when every check passed, so a rejected request changes
 nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
 (402, on the adds too, where the vendor declares it on updates only), duplicate addresses (409 where declared, 400 elsewhere).
+PUT on the policy adds its ``ips`` to the stored ones (seed 000: "you add IPs to the existing IP allowlist"); an address
+already listed keeps its entry (id, place, ``ip`` text) and takes the sent description.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -32,7 +44,7 @@ from typing import Any, Mapping
 from ...addresses import AddressError, Block, IntervalIndex, normalise_client, parse_address_or_cidr
 from ...state.clock import Clock
 from ...engine.errors import ApiError
-from ...engine.secrets import find
+from ...engine.secrets import find, same
 from . import errors as e
 
 USERS_MANAGEMENT = "Users - Management"
@@ -40,6 +52,11 @@ DEMO_TOKENS: dict[str, tuple[str, ...]] = {
     "talend-admin-token": (USERS_MANAGEMENT,),
     "talend-no-permission-token": (),
 }
+DEMO_SERVICE_ACCOUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "talend-service-account": ("talend-service-secret", (USERS_MANAGEMENT,)),
+}
+SERVICE_TOKEN_SECONDS = 1800  # "This token expires after 30 minutes"
+MAX_SERVICE_TOKENS = 10_000  # live service-account tokens kept per namespace; the oldest are forgotten beyond that
 DEFAULT_IP_LIMIT = 100
 NO_POLICY = "IP allowlist configuration not found"
 SOME_IPS_UNKNOWN = "at least one IP to be updated was not found"
@@ -49,10 +66,45 @@ SOME_IPS_UNKNOWN = "at least one IP to be updated was not found"
 class Token:
     value: str
     permissions: frozenset[str]
+    service_account: str | None = None  # the account a service-account token was issued to; None: a personal token
+    expires: float = math.inf  # epoch seconds on the emulator clock (service-account tokens only)
 
     @property
     def manages_users(self) -> bool:
         return USERS_MANAGEMENT in self.permissions
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    id: str
+    secret: str
+    permissions: frozenset[str]
+
+
+def _service_accounts(config: Mapping) -> dict[str, ServiceAccount]:
+    accounts = {name: ServiceAccount(name, secret, frozenset(permissions))
+                for name, (secret, permissions) in DEMO_SERVICE_ACCOUNTS.items()}
+    extra = config.get("service_accounts") or {}
+    if not isinstance(extra, Mapping):
+        raise ValueError("talend.service_accounts: must map each service account id to {secret, permissions}")
+    for name, account in extra.items():
+        where = f"talend.service_accounts.{name}"
+        if not isinstance(name, str) or not name or ":" in name:
+            raise ValueError(f"{where}: the id must be a non-empty string without ':'")
+        if not isinstance(account, Mapping) or set(account) - {"secret", "permissions"}:
+            raise ValueError(f"{where}: must be {{secret, permissions}}")
+        secret = account.get("secret")
+        if not isinstance(secret, str) or not secret:
+            raise ValueError(f"{where}.secret: is required, a non-empty string")
+        permissions = account.get("permissions", [USERS_MANAGEMENT])
+        if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+            raise ValueError(f"{where}.permissions: must be a list of permission names")
+        accounts[name] = ServiceAccount(name, secret, frozenset(permissions))
+    return accounts
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -68,6 +120,7 @@ class Settings:
     ip_limit: int = DEFAULT_IP_LIMIT
     rate_limit: RateLimit | None = None
     tokens: Mapping[str, Token] = field(default_factory=dict)
+    service_accounts: Mapping[str, ServiceAccount] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -91,7 +144,7 @@ class Settings:
             if not isinstance(value, str) or not value or not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
                 raise ValueError(f"talend.tokens.{value}: must map a token to a list of permission names")
             tokens[value] = Token(value, frozenset(permissions))
-        return cls(ip_limit, rate_limit, tokens)
+        return cls(ip_limit, rate_limit, tokens, _service_accounts(config))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +207,7 @@ class TalendModel:
         self.policy: Policy | None = None
         self._index: IntervalIndex[Entry] | None = None  # rebuilt lazily after a write
         self._windows: dict[str, tuple[float, int]] = {}  # token → (window start, requests counted)
+        self.service_tokens: dict[str, Token] = {}  # issued service-account tokens, oldest first
 
     # -- construction, snapshot, restore --------------------------------------------------------------------------------
     @classmethod
@@ -163,12 +217,27 @@ class TalendModel:
         return model
 
     def to_json(self) -> dict:
-        return {"policy": self.policy.to_json() if self.policy else None}
+        out: dict[str, Any] = {"policy": self.policy.to_json() if self.policy else None}
+        if self.service_tokens:  # only once one was issued, so a policy-only state reads as before
+            out["serviceTokens"] = [{"access_token": t.value, "service_account": t.service_account,
+                                     "permissions": sorted(t.permissions), "expires": t.expires}
+                                    for t in self.service_tokens.values()]
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock) -> "TalendModel":
         model = cls(Settings.from_config(config), rng, clock)
         model._restore_policy(data.get("policy"), "policy")
+        tokens = data.get("serviceTokens") or []
+        if not isinstance(tokens, list):
+            raise ValueError("serviceTokens: must be a list")
+        for i, item in enumerate(tokens):
+            try:
+                token = Token(str(item["access_token"]), frozenset(map(str, item.get("permissions", []))),
+                              str(item["service_account"]), float(item["expires"]))
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"serviceTokens[{i}]: must be {{access_token, service_account, permissions, expires}}") from None
+            model.service_tokens[token.value] = token
         return model
 
     def _restore_policy(self, data: Any, where: str) -> None:
@@ -255,11 +324,36 @@ class TalendModel:
         self._store(Policy(body["enabled"], body.get("description", ""), entries))
         return self.policy.to_json()
 
-    def replace_policy(self, body: Mapping) -> dict:
+    def update_policy(self, body: Mapping) -> dict:
+        """PUT: the body's ``ips`` join the stored ones ("you add IPs to the existing IP allowlist"); ``enabled`` is
+        set, and ``description`` when sent. An address already listed (same normalised network) is not added again:
+        the stored entry keeps its id, place and ``ip`` text and takes the sent ``description``. Two items of the body
+        naming one network → 400. The limit counts the merged list (402). Nothing changes unless every check passes."""
         parsed = _parse(body.get("ips") or [])
-        self._require_policy()
-        entries = self._new_entries(parsed, [], dup_status=400, limit_status=402)
-        self._store(Policy(body["enabled"], body.get("description", ""), entries))
+        policy = self._require_policy()
+        by_block = {entry.block: entry for entry in policy.entries.values()}
+        seen: set[Block] = set()
+        twice: ApiError | None = None  # raised after the limit check, the order every write follows
+        updated: dict[str, Entry] = {}
+        fresh: list[tuple[str, Block, Mapping]] = []
+        for where, block, item in parsed:
+            if block in seen:
+                twice = twice or _duplicate_error(400, where, item["ip"])
+                continue
+            seen.add(block)
+            stored = by_block.get(block)
+            if stored is None:
+                fresh.append((where, block, item))
+            else:
+                updated[stored.id] = Entry(stored.id, stored.ip, str(item.get("description") or ""), block)
+        self._check_limit(len(policy.entries) + len(fresh), 402)
+        if twice is not None:
+            raise twice
+        added = self._new_entries(fresh, [], dup_status=400)
+        entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
+        entries.update(added)
+        description = body["description"] if "description" in body else policy.description
+        self._store(Policy(body["enabled"], description, entries))
         return self.policy.to_json()
 
     def delete_policy(self) -> None:
@@ -312,7 +406,28 @@ class TalendModel:
 
     # -- tokens, rate limiting, admission -----------------------------------------------------------------------------------
     def token(self, value: str) -> Token | None:
-        return find(self.settings.tokens, value)  # every configured token compared with hmac.compare_digest
+        """A personal token (every configured one compared with hmac.compare_digest) or an issued service-account
+        token (a dict lookup, as for B2Core's issued tokens: see engine/secrets.py); expired ones included."""
+        return find(self.settings.tokens, value) or self.service_tokens.get(value)
+
+    def service_account(self, account_id: str, secret: str) -> ServiceAccount | None:
+        """The account whose id and secret these are; the secret is compared in constant time, even for an unknown id."""
+        account = self.settings.service_accounts.get(account_id)
+        ok = same(secret, account.secret if account is not None else "\0" * max(len(secret), 1))
+        return account if ok and account is not None else None
+
+    def issue_token(self, account: ServiceAccount, audience: str, now: float) -> dict:
+        """A new JWT-shaped token for ``account`` (the vendor's tokens are JWTs: header, claims, signature); its claims
+        say who it is for and when it expires. Earlier tokens stay valid until they expire."""
+        issued = int(now // 1)
+        claims = {"iss": "https://api.talend.com/security/oauth", "sub": account.id, "aud": audience,
+                  "iat": issued, "exp": issued + SERVICE_TOKEN_SECONDS, "jti": str(uuid.UUID(int=self.rng.getrandbits(128), version=4))}
+        header = _b64url(b'{"alg":"RS256","typ":"JWT"}')
+        value = f"{header}.{_b64url(json.dumps(claims, separators=(',', ':')).encode())}.{_b64url(self.rng.getrandbits(256).to_bytes(32, 'big'))}"
+        self.service_tokens[value] = Token(value, account.permissions, account.id, now + SERVICE_TOKEN_SECONDS)
+        while len(self.service_tokens) > MAX_SERVICE_TOKENS:
+            del self.service_tokens[next(iter(self.service_tokens))]
+        return {"access_token": value, "token_type": "Bearer", "expires_in": SERVICE_TOKEN_SECONDS}
 
     def count_request(self, token: Token) -> None:
         """One more request for this token in its window; 429 with the X-RateLimit-* headers once it is used up."""
@@ -359,6 +474,8 @@ def decide(model: TalendModel, query: Mapping[str, str], namespace: Any) -> dict
         token = model.token(query["token"])
         if token is None:
             raise ApiError(400, "token: is not a known Talend token", field="token")
+        if namespace.clock.time() >= token.expires:
+            raise ApiError(400, "token: the service-account token has expired", field="token")
     allowed, reason, matched = model.admits(address, token)
     return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address)}
 
