@@ -45,9 +45,12 @@ def _demo_secrets() -> set[str]:
         demo["codearts"]["no_permission_token"], "not-a-codearts-token", "not-the-secret-key",
         demo["b2core"]["client_secret"], "not-the-client-secret", "not-a-b2core-token", "not-the-password",
         f"{demo['b2core']['client_id']}:{demo['b2core']['client_secret']}",
+        demo["talend"]["service_account_secret"], "not-the-service-secret",
     }
     for user, password in [*demo["hdp"]["users"].items(), (demo["hdp"]["user"], "not-the-password"),
-                           (demo["b2core"]["client_id"], demo["b2core"]["client_secret"])]:
+                           (demo["b2core"]["client_id"], demo["b2core"]["client_secret"]),
+                           (demo["talend"]["service_account"], demo["talend"]["service_account_secret"]),
+                           (demo["talend"]["service_account"], "not-the-service-secret")]:
         secrets.add(base64.b64encode(f"{user}:{password}".encode()).decode())
         secrets.add(f"{user}:{password}")
     return secrets

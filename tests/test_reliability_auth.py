@@ -34,6 +34,8 @@ def _wrong_credentials(op: Operation) -> dict[str, str]:
     schemes = op.security_schemes
     if "clientBasic" in schemes:
         return {"Authorization": basic("b2core-client", "wrong")}
+    if "serviceAccountBasic" in schemes:  # Talend's token operation
+        return {"Authorization": basic("talend-service-account", "wrong")}
     if op.vendor == "talend" or "bearerAuth" in schemes:
         return {"Authorization": "Bearer wrong-token"}
     if "basicAuth" in schemes:
@@ -84,6 +86,8 @@ def test_every_operation_refuses_missing_and_wrong_credentials(client_for, vendo
             right = {"talend": {"Authorization": "Bearer talend-admin-token"}, "hdp": {"Authorization": basic("d2cadmin", "d2cadmin")},
                      "codearts": {"X-Auth-Token": "codearts-token"},
                      "b2core": {"Authorization": basic("b2core-client", "b2core-secret")}}[vendor]
+            if "serviceAccountBasic" in op.security_schemes:
+                right = {"Authorization": basic("talend-service-account", "talend-service-secret")}
             assert _send(client, op, path, right).status_code != 401, op.operation_id
         covered.add(op.operation_id)
     # generated from the spec, so an operation added later is covered too; the count proves none was skipped
@@ -127,13 +131,17 @@ def test_a_signed_request_replayed_after_15_minutes_is_refused_and_stores_nothin
 
 # -- constant-time comparison ------------------------------------------------------------------------------------------
 # Each vendor's credential check and where its secret is compared (hmac.compare_digest):
-#   talend   auth.authenticate → models.TalendModel.token → engine.secrets.find (every configured bearer token)
+#   talend   auth.authenticate → models.TalendModel.token → engine.secrets.find (every configured bearer token);
+#            auth._service_account → models.TalendModel.service_account → engine.secrets.same (the secret; a dummy
+#            when the account is unknown). Issued service-account tokens are a dict lookup, as B2Core's.
 #   hdp      auth.authenticate → models.HdpModel.login (the password; a dummy when the user is unknown)
 #   codearts auth.authenticate → engine.secrets.find (X-Auth-Token), signing.verify (the HMAC signature)
 #   b2core   auth._client → models.B2CoreModel.client_ok (the client secret; a dummy when the client is unknown).
 #            Issued bearer tokens (192 random bits, up to 10,000 per namespace) are a dict lookup: see engine/secrets.py.
 COMPARISONS = {
-    "talend": [(talend_auth.authenticate, "model.token("), (talend_models.TalendModel.token, "find("), (secrets.find, "compare_digest")],
+    "talend": [(talend_auth.authenticate, "model.token("), (talend_models.TalendModel.token, "find("), (secrets.find, "compare_digest"),
+               (talend_auth._service_account, "model.service_account("), (talend_models.TalendModel.service_account, "same("),
+               (secrets.same, "compare_digest")],
     "hdp": [(hdp_auth.authenticate, "model.login("), (hdp_models.HdpModel.login, "compare_digest")],
     "codearts": [(codearts_auth.authenticate, "find(model.tokens"), (secrets.find, "compare_digest"),
                  (codearts_auth._signed, "signing.verify("), (signing.verify, "compare_digest")],
