@@ -244,6 +244,7 @@ def test_serve_prints_its_url_and_demo_credentials_and_answers():
         banner = "".join(lines)
         assert f"http://127.0.0.1:{port}" in banner
         assert "d2cadmin/d2cadmin" in banner
+        assert "talend-service-account / talend-service-secret" in banner and "/security/oauth/token" in banner
         response = requests.get(f"http://127.0.0.1:{port}/api/admin/configurations/8", auth=("d2cadmin", "d2cadmin"))
         assert response.status_code == 200 and response.json()["value"] == "true"
     finally:
