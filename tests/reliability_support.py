@@ -19,7 +19,7 @@ HEX24 = "0123456789abcdef01234567"
 #   b2core.tokens — the bearer tokens POST /tokens issues (a snapshot is taken after the test's own token exists, so
 #   this only matters if a hostile request were to obtain a token, which is not a write to the allowlist).
 # CodeArts AK failure counters and lockouts, Talend rate-limit counters and request ids are not part of the state.
-VOLATILE = {"b2core": ("tokens",)}
+VOLATILE = {"b2core": ("tokens",), "talend": ("serviceTokens",)}  # issued tokens: a valid token request adds one
 
 
 def basic(user: str, password: str) -> str:
@@ -75,9 +75,12 @@ class Vendor:
         return self.session.request(method, self.base + path, timeout=60, **kwargs)
 
     def headers_for(self, op: Operation) -> dict[str, str]:
-        """The valid credentials for ``op``: B2Core's POST /tokens takes the client's Basic credentials, not a token."""
+        """The valid credentials for ``op``: B2Core's POST /tokens and Talend's POST /security/oauth/token take Basic
+        credentials (the client's, the service account's), not a token."""
         if "clientBasic" in op.security_schemes:
             return {"Authorization": basic("b2core-client", "b2core-secret")}
+        if "serviceAccountBasic" in op.security_schemes:
+            return {"Authorization": basic("talend-service-account", "talend-service-secret")}
         return dict(self.auth)
 
     def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
