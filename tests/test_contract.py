@@ -26,6 +26,10 @@ def test_registry_has_all_four_vendors():
     assert sorted(REGISTRY) == sorted(ALL_VENDORS), "every vendor must be registered, so its contract suite runs"
 
 
+# The exact address patterns of Talend's and B2Core's specs (issue 13: the schemas say what the emulator accepts)
+# make schemathesis' coverage phase send many more cases: measured alone on the shared 2-core box, Talend 78 s with
+# format-only `ip` and 260 s with the patterns, B2Core 176 s. 600 s keeps a loaded run from timing out.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("vendor", ALL_VENDORS)
 def test_contract_passes_against_the_emulator(server, vendor):
     result = run_contract(vendor, server.url + server.emulator.base_path(vendor), allow_writes=True,
