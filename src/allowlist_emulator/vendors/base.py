@@ -27,6 +27,7 @@ class Vendor:
     prefixes: tuple[str, ...]  # path prefixes this vendor answers 404/405 for, relative to ``mount``
     demo: tuple[str, ...] = ()  # lines for the serve banner
     place_generated: Callable[[dict, list[tuple[str, str]]], dict] | None = None  # config + fake (ip, text) → config
+    error_summary: Callable[[Any], tuple[Any, Any]] | None = None  # errors.py: an error body → (code, message)
     mount: str = ""  # where the spec's paths start (B2Core's [base])
     spec: Spec = field(default=None, repr=False)  # type: ignore[assignment]
 

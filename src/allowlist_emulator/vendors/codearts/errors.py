@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
+from typing import Any
 
 from aiohttp import web
 
@@ -121,3 +122,10 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
     if err.code.startswith("APIGW."):
         body["request_id"] = request_id
     return json_response(body, status=err.status, headers={**err.headers, REQUEST_ID: request_id})
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal."""
+    if not isinstance(body, dict):
+        return None, None
+    return body.get("error_code"), body.get("error_msg")

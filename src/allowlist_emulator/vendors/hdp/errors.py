@@ -5,6 +5,8 @@ Codes and texts come from ``x-error-codes`` in ``specs/hdp.yaml``, so the spec a
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from aiohttp import web
 
@@ -70,3 +72,12 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
         err = _from_kind(err, ctx)
     body = {"error": {"code": err.code, "message": {"lang": "en-US", "value": err.message}}}
     return json_response(body, status=err.status, headers=err.headers or None)
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    message = error.get("message")
+    return error.get("code"), message.get("value") if isinstance(message, dict) else message
