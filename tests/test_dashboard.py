@@ -55,8 +55,12 @@ def dash():
 def browser():
     chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
     need_tool("chromium", chromium is not None, "apt-get install chromium (Debian's package; Playwright drives it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
-    with sync_api.sync_playwright() as playwright:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    need_tool("playwright", sync_playwright is not None, "pip install -e '.[test]' (the test extra has playwright)")
+    with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
@@ -185,7 +189,7 @@ def test_state_and_journal_a_client_creates_appear_live(ui, dash, namespace):
 def test_reset_fault_clock_and_decide_controls_work_end_to_end(ui, dash, namespace):
     api, _ = b2core(dash, namespace)
     assert api.post("/addresses", json={"ipAddress": "198.51.100.0/24", "policy": "allow", "ttl": 600}).status_code == 201
-    ui.expect(ui("#vendor-b2core")).to_contain_text("1 of 1 policies in force")
+    ui.expect(ui("#vendor-b2core")).to_contain_text("1 of 1 policy in force")
 
     # decide: the emulator's answer and its reason, per vendor
     ui("#decide-vendor").select_option("b2core")
@@ -207,7 +211,7 @@ def test_reset_fault_clock_and_decide_controls_work_end_to_end(ui, dash, namespa
     # clock: advance past the policy's ttl, and the page shows it expired; freeze; set
     ui("#clock-advance").fill("700")
     ui("#clock-advance-form button[type=submit]").click()
-    ui.expect(ui("#vendor-b2core")).to_contain_text("0 of 1 policies in force")
+    ui.expect(ui("#vendor-b2core")).to_contain_text("0 of 1 policy in force")
     ui.expect(ui("#vendor-b2core")).to_contain_text("expired")
     ui("#clock-freeze").click()
     ui.expect(ui("#clock-frozen")).to_be_visible()
@@ -275,6 +279,43 @@ def test_the_selector_switches_namespaces(ui, dash, namespace):
     ui.expect(ui("#vendor-talend")).to_contain_text("192.0.2.200")
     assert ui.page.url.endswith(f"namespace={other}")
     ui.expect(ui("#journal tbody tr.entry")).to_have_count(1)
+
+
+def test_under_a_namespace_url_the_page_defaults_to_it_and_calls_relative_urls(browser, dash, namespace):
+    """Until /_ns/<name>/ routing lands (issue 17), the browser plays it: /_ns/<name>/_emulator/X is answered by
+    /_emulator/X with X-Emulator-Namespace: <name>. The page must call only URLs under its own /_ns/<name>/."""
+    seen = []
+
+    def as_issue_17_would(route):
+        url = route.request.url
+        seen.append(url)
+        prefix = f"{dash.url}/_ns/"
+        name, _, rest = url[len(prefix):].partition("/")
+        route.continue_(url=f"{dash.url}/{rest}", headers={**route.request.headers, "x-emulator-namespace": name})
+
+    talend = client(dash, "talend", namespace, Authorization=f"Bearer {TALEND_TOKEN}")
+    assert talend.post("/security/ip-allowlist", json={"enabled": True, "description": "url namespace",
+                                                       "ips": [{"ip": "192.0.2.150", "description": "x"}]}).status_code == 201
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        context.route(f"{dash.url}/_ns/**", as_issue_17_would)
+        tab = context.new_page()
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(f"{dash.url}/_ns/{namespace}/_emulator/ui")
+        tab.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        expect(tab.locator("#namespace")).to_have_value(namespace)
+        expect(tab.locator("#vendor-talend")).to_contain_text("192.0.2.150")
+        expect(tab.locator("#live")).to_have_text("live")
+        talend.get("/security/ip-allowlist")
+        expect(tab.locator("#journal tbody tr.entry")).to_have_count(2)
+        assert errors == []
+        assert all(url.startswith(f"{dash.url}/_ns/{namespace}/_emulator/") for url in seen), seen
+        assert any("/events?" in url for url in seen) and any("/state?" in url for url in seen)
+    finally:
+        context.close()
 
 
 def test_beyond_loopback_the_page_and_its_feed_need_the_admin_token(browser):

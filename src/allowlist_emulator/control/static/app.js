@@ -151,8 +151,8 @@ function renderB2core(state) {
   const policies = state.policies || [];
   const live = (p) => !p.expireTime || Date.parse(p.expireTime) > now;
   return [
-    el("p", { class: "summary" }, `${policies.filter(live).length} of ${policies.length} policies in force on the emulator clock; `,
-      `${(state.tokens || []).length} bearer tokens issued (values hidden)`),
+    el("p", { class: "summary" }, `${policies.filter(live).length} of ${policies.length} ${policies.length === 1 ? "policy" : "policies"} in force on the emulator clock; `,
+      `${(state.tokens || []).length} bearer token${(state.tokens || []).length === 1 ? "" : "s"} issued (values hidden)`),
     table(["ipAddress", "policy", "ttl", "expires (emulator clock)"], policies, (p) => [
       mono(p.ipAddress), el("td", {}, el("span", { class: `pill ${live(p) ? p.policy : "expired"}` }, p.policy)),
       p.ttl ? `${p.ttl} s` : "0 (never)",
