@@ -466,6 +466,7 @@ def test_the_page_is_served_with_its_files_and_names_every_url_relatively(dash):
     page = requests.get(f"{dash.url}/_emulator/ui")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert 'href="ui/style.css"' in page.text and 'src="ui/app.js"' in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "<script>" not in page.text  # no inline script
     script = requests.get(f"{dash.url}/_emulator/ui/app.js")
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "fetch(new URL(path, base)" in script.text and '"/_emulator' not in script.text  # no absolute control-plane URL

@@ -46,6 +46,10 @@ COOKIE = "allowlist_emulator_ui"
 UI_HEADER = "X-Emulator-UI"
 KEEPALIVE_SECONDS = 15.0
 EVENTS_PER_WRITE = 200
+# the page's own files only: no inline script, nothing from elsewhere, not framed (a second line of defence: the
+# script already puts every text from the emulator in the page with textContent)
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def session_value(token: str) -> str:
@@ -142,7 +146,8 @@ class Dashboard:
         if self._locked(request):
             return self.login_page(None, "ui/login")
         return web.Response(body=self.index, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+                            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                                     "Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
 
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["file"]

@@ -66,10 +66,16 @@ function guarded(fn) {
   };
 }
 
+const MAX_TABLE_ROWS = 200; // a list of 100,000 rules shows its first 200 and says how many more there are
+
 function table(headers, items, cells) {
   if (!items.length) return null;
-  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
-    el("tbody", {}, items.map((item) => el("tr", {}, cells(item).map((c) => c instanceof Node && c.tagName === "TD" ? c : el("td", {}, c))))));
+  const shown = items.slice(0, MAX_TABLE_ROWS).map((item) =>
+    el("tr", {}, cells(item).map((c) => c instanceof Node && c.tagName === "TD" ? c : el("td", {}, c))));
+  if (items.length > MAX_TABLE_ROWS) {
+    shown.push(el("tr", {}, el("td", { colspan: headers.length, class: "empty" }, `… and ${items.length - MAX_TABLE_ROWS} more (GET /_emulator/state has them all)`)));
+  }
+  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))), el("tbody", {}, shown));
 }
 
 const mono = (text) => el("td", { class: "mono" }, text);
@@ -183,7 +189,7 @@ function showClock(data) {
 
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { loadState().catch((e) => say(e.message)); }, 150);
+  refreshTimer = setTimeout(() => { loadState().catch((e) => say(e.message)); }, 250);
 }
 
 // -- the journal -----------------------------------------------------------------------------------------------------
@@ -250,7 +256,7 @@ function connectFeed() {
     rows.unshift(entry);
     if (rows.length > MAX_ROWS) rows.length = MAX_ROWS;
     renderJournal(entry.seq);
-    scheduleRefresh();
+    if (entry.method !== "GET" && entry.status < 400) scheduleRefresh(); // only a successful write changes state
   });
   feed.addEventListener("control", (message) => {
     const data = JSON.parse(message.data);
