@@ -403,8 +403,10 @@ def test_a_full_feed_queue_coalesces_into_one_reload():
     reader = journal.subscribe("a")
     elsewhere = journal.subscribe("b")
     for n in range(FEED_QUEUE + 50):
-        journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"")
+        journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"", {"H": "v"}, {}, b"x" * 9000)
     assert len(reader.items) == FEED_QUEUE and reader.overflowed
+    kept = journal.kept()
+    assert len(kept) == 100 and all(len(body) == 4096 for _, _, body in kept.values())  # details bounded like entries
     assert not elsewhere.items and not elsewhere.overflowed  # another namespace's reader sees nothing of it
     journal.unsubscribe(reader)
     journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"")
