@@ -472,6 +472,9 @@ def test_the_page_is_served_with_its_files_and_names_every_url_relatively(dash):
     script = requests.get(f"{dash.url}/_emulator/ui/app.js")
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "fetch(new URL(path, base)" in script.text and '"/_emulator' not in script.text  # no absolute control-plane URL
+    slash = requests.get(f"{dash.url}/_emulator/ui/", allow_redirects=False)
+    assert slash.status_code == 301 and slash.headers["Location"] == "../ui"
+    assert requests.get(f"{dash.url}/_emulator/ui/").url == f"{dash.url}/_emulator/ui"
     assert requests.get(f"{dash.url}/_emulator/ui/../app.py").status_code == 404
     assert requests.get(f"{dash.url}/_emulator/ui/index.html.bak").status_code == 404
     names = requests.get(f"{dash.url}/_emulator/namespaces").json()["namespaces"]

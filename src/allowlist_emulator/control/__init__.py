@@ -228,6 +228,7 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
         app.router.add_route(method, PREFIX + path, control.guarded(handler))
     app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
     app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
+    app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash
 
     async def close_feeds(_app: web.Application) -> None:
         emulator.journal.close_feed()

@@ -149,6 +149,9 @@ class Dashboard:
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                                      "Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
 
+    async def slash(self, request: web.Request) -> web.Response:
+        return web.Response(status=301, headers={"Location": "../ui"})
+
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["file"]
         if name not in self.files:
