@@ -49,7 +49,10 @@ def _failure_code(ctx: Ctx | None) -> int:
 def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
     request = ctx.request if ctx is not None else None
     kind = err.kind
-    if kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT):
+    problem = err.problem
+    if kind == kinds.VALIDATION and problem is not None and problem.field == "webUI" and problem.rule == "MaxItems":
+        out = error(WEBUI_BELOW_SYSTEM)  # LowerLevelWhitelist (tenant and user bodies): webUI has maxItems 0
+    elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT):
         out = error(INVALID_REQUEST, err.message, status=503 if err.status == 503 else 400)
     elif kind == kinds.ROUTE:
         out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
