@@ -116,6 +116,16 @@ def normalise_client(text: str | None, mapped_as_ipv4: bool = True) -> IPAddress
     return address
 
 
+def address_text(address: IPAddress | None) -> str | None:
+    """An address as text; an IPv4-mapped IPv6 address keeps its dotted tail (``::ffff:10.0.0.7``, as clients write
+    it, not Python 3.11's ``::ffff:a00:7``)."""
+    if address is None:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None and int(address) >> 32 == 0xFFFF:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
 def is_loopback(address: IPAddress | None) -> bool:
     """127.0.0.0/8, ::1, and (for vendors that keep mapped addresses as IPv6) ::ffff:127.0.0.0/104."""
     if address is None:
@@ -270,6 +280,7 @@ __all__ = [
     "IPAddress",
     "IntervalIndex",
     "address_key",
+    "address_text",
     "address_sort_key",
     "block_of_address",
     "is_loopback",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..addresses import IPAddress, normalise_client
+from ..addresses import IPAddress, address_text, normalise_client
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -58,7 +58,7 @@ def _client_of(text: str | None, mapped_as_ipv4: bool = True) -> tuple[Any, str 
         if len(cache) >= 4096:
             cache.clear()
         address = normalise_client(text, mapped_as_ipv4)
-        hit = (address, str(address) if address is not None else None)
+        hit = (address, address_text(address))
         if text is not None:
             cache[text] = hit
     return hit

@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ...addresses import AddressError, IntervalIndex, is_loopback, join_range, normalise_client, parse_block, parse_range
+from ...addresses import AddressError, IntervalIndex, address_text, is_loopback, join_range, normalise_client, parse_block, parse_range
 from ...state.clock import Clock
 from ...engine.errors import ApiError
 from . import errors as e
@@ -374,6 +374,7 @@ class HdpModel:
             levels.append((f"user {user.name}", self.user_lists.get(user.name)))
         matched = None
         checked = []
+        shown = address_text(address)
         for level, wl in levels:
             index = wl.index(resource) if wl else None
             if index is None:
@@ -381,11 +382,11 @@ class HdpModel:
             checked.append(level)
             hit = index.find(address) if address is not None else None
             if hit is None:
-                return False, f"{address} is not on the {level} {resource} whitelist", None
+                return False, f"{shown} is not on the {level} {resource} whitelist", None
             matched = {"level": level, "resource": resource, **hit[1]}
         if not checked:
             return True, f"no whitelist applies to {resource}", None
-        return True, f"{address} is admitted by the {', '.join(checked)} {resource} whitelist(s)", matched
+        return True, f"{shown} is admitted by the {', '.join(checked)} {resource} whitelist(s)", matched
 
 
 def setting_problem(setting: Setting, value: Any) -> str | None:
@@ -418,7 +419,7 @@ def decide(model: HdpModel, query: Mapping[str, str], namespace: Any) -> dict:
         if user is None:
                 raise ApiError(404, f"user: {query['user']!r} does not exist", field="user")
     allowed, reason, matched = model.admits(address, resource, user)
-    return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address), "resource": resource,
+    return {"allowed": allowed, "reason": reason, "matched": matched, "ip": address_text(address), "resource": resource,
             "user": user.name if user else None}
 
 
