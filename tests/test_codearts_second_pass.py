@@ -19,7 +19,7 @@ from allowlist_emulator.recording.drift import response_problems
 from allowlist_emulator.vendors.codearts import signing
 
 from .test_codearts_sdk import make_client
-from .test_codearts_signing import Signed
+from .test_codearts_signing import Signed, _apigw
 
 TENANT = "/v4/tenant/trusted-ip-addresses"
 REPO = "/v4/projects/{}/trusted-ip-addresses"
@@ -39,14 +39,6 @@ def api(client_for):
 def _send(signed: Signed, prepared, **extra_headers) -> requests.Response:
     method, url, headers, body = prepared
     return requests.request(method, url, headers={**headers, **extra_headers}, data=body, timeout=10)
-
-
-def _apigw(response: requests.Response, piece: str) -> dict:
-    assert response.status_code == 401, response.text
-    data = response.json()
-    assert data["error_code"] == "APIGW.0301" and piece in data["error_msg"], data
-    assert data["request_id"] == response.headers["X-Request-Id"]
-    return data
 
 
 # -- 9. a present SDK-HMAC-SHA256 Authorization always verifies ------------------------------------------------------------

@@ -348,3 +348,10 @@ def test_webui_below_system_level_keeps_its_code_and_stores_nothing(hdp):
     hdp.post(f"{TENANTS}/2", json={})
     assert code(hdp.put(f"{TENANTS}/2", json=body)) == 222208725
     assert hdp.get(f"{TENANTS}/2").json() == {}
+
+
+def test_permissions_failure_uses_the_documented_code(hdp):
+    hdp.control("POST", "/faults", json={"vendor": "hdp", "operationId": "listPermissions", "status": 500})
+    failed = hdp.get(PERMISSIONS)
+    assert failed.status_code == 500 and code(failed) == 222207919
+    assert text(failed) == "Problem getting Roles at this time. Please try again at another time."
