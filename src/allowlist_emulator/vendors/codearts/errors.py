@@ -79,7 +79,15 @@ def _validation(err: ApiError, ctx: Ctx | None) -> ApiError:
         if ctx is not None and not ctx.raw_body:
             return invalid("request body is required")
         return error(BAD_FORMAT)
+    problem = err.problem
+    found = problem.rule if problem is not None else ""
+    if found == "Required":
+        return invalid(f"{err.field} is required")
+    if found == "Range":  # a number too large for a double (1e400): say so, whatever the field's rule
+        return invalid(err.message)
     rule = _field_rules().get(err.field or "")
+    if rule and found == "Type":  # e.g. "1" for ip_type (older pages list it as String): name the JSON type too
+        return invalid(f"{err.field} {rule} ({problem.message})")
     return invalid(f"{err.field} {rule}" if rule else err.message)
 
 
