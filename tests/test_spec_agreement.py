@@ -1,4 +1,5 @@
-"""Talend's and B2Core's specs agree with their own examples and with the emulator, as third-party tools read them.
+"""Talend's and B2Core's address and token-request schemas agree with the emulator, as third-party tools read them
+(every example against its schema: tests/test_spec_examples.py).
 
 Spectral's ``oas3-valid-media-example`` / ``oas3-valid-schema-example`` and Prism's validation proxy check values
 against the (dereferenced) schemas with format assertion on; ``jsonschema`` with a ``FormatChecker`` does the same
@@ -11,7 +12,7 @@ except what a schema cannot say: host bits set in a CIDR block.
 from __future__ import annotations
 
 import random
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -24,60 +25,6 @@ from .b2core_support import authorised
 VENDORS = ["talend", "b2core"]
 
 
-def _schema_examples(where: str, schema: Any) -> Iterator[tuple[str, dict, Any]]:
-    if not isinstance(schema, dict):
-        return
-    if isinstance(schema.get("examples"), list):
-        for i, value in enumerate(schema["examples"]):
-            yield f"{where} examples[{i}]", schema, value
-    if "example" in schema:
-        yield f"{where} example", schema, schema["example"]
-    for name, sub in (schema.get("properties") or {}).items():
-        yield from _schema_examples(f"{where}.{name}", sub)
-    if isinstance(schema.get("items"), dict):
-        yield from _schema_examples(f"{where}[]", schema["items"])
-    for key in ("allOf", "anyOf", "oneOf"):
-        for i, sub in enumerate(schema.get(key) or []):
-            yield from _schema_examples(f"{where}.{key}[{i}]", sub)
-
-
-def _media_examples(where: str, media: dict) -> Iterator[tuple[str, dict, Any]]:
-    schema = media.get("schema")
-    if schema is None:
-        return
-    if "example" in media:
-        yield f"{where} example", schema, media["example"]
-    for name, example in (media.get("examples") or {}).items():
-        if "value" in example:
-            yield f"{where} examples.{name}", schema, example["value"]
-    yield from _schema_examples(where, schema)
-
-
-def spec_examples(vendor: str) -> list[tuple[str, dict, Any]]:
-    """(where, schema, value) for every example of the spec: media types, parameters, schemas."""
-    document = vendor_spec(vendor).resolved
-    found: list[tuple[str, dict, Any]] = []
-    for path, item in document["paths"].items():
-        for method, op in item.items():
-            if not isinstance(op, dict) or "responses" not in op:
-                continue
-            where = f"{method.upper()} {path}"
-            for param in list(item.get("parameters") or []) + list(op.get("parameters") or []):
-                name = f"{where} parameter {param['name']}"
-                if "example" in param:
-                    found.append((name, param["schema"], param["example"]))
-                found += [(f"{name}.{key}", param["schema"], ex["value"]) for key, ex in (param.get("examples") or {}).items()]
-                found += _schema_examples(name, param.get("schema"))
-            for media in ((op.get("requestBody") or {}).get("content") or {}).values():
-                found += _media_examples(f"{where} request", media)
-            for status, response in op["responses"].items():
-                for media in (response.get("content") or {}).values():
-                    found += _media_examples(f"{where} {status}", media)
-    for name, schema in (document.get("components", {}).get("schemas") or {}).items():
-        found += _schema_examples(f"#/components/schemas/{name}", schema)
-    return found
-
-
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 
 
@@ -86,14 +33,6 @@ def _valid(schema: dict, value: Any) -> bool:
     if validator is None:
         validator = _VALIDATORS[id(schema)] = Draft202012Validator(schema, format_checker=FormatChecker())
     return validator.is_valid(value)
-
-
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_every_example_validates_against_its_schema(vendor):
-    examples = spec_examples(vendor)
-    assert len(examples) > 100  # the walk does reach the examples
-    wrong = [f"{where}: {value!r}" for where, schema, value in examples if not _valid(schema, value)]
-    assert not wrong, "examples that break their own schema (Spectral oas3-valid-*-example would report them):\n" + "\n".join(wrong)
 
 
 # -- the address schemas and the emulator's address parser -------------------------------------------------------------

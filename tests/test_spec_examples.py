@@ -14,7 +14,7 @@ import pytest
 
 from allowlist_emulator.engine.spec import vendor_spec
 
-VENDORS = ("hdp", "codearts")  # Talend and B2Core: added by their engineers (issue 13)
+VENDORS = ("hdp", "codearts", "talend", "b2core")
 
 
 def _examples(node: Any, where: str) -> Iterator[tuple[str, dict, Any]]:
