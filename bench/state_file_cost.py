@@ -1,73 +1,249 @@
-"""The cost of ``--state-file`` per acknowledged write: N sequential HDP PUTs over loopback, with and without it.
+"""The cost of ``--state-file`` (SQLite): per write as the list grows, file size, start-up, throughput, and whether
+reads wait for commits.
 
-    python bench/state_file_cost.py [--writes 2000] [--dir DIR] [--json FILE]
+    python bench/state_file_cost.py [--sizes 0,1000,20000,100000] [--writes 300] [--dir DIR] [--json FILE]
 
-Each write replaces tenant 2's whitelist (``PUT /api/admin/security/whitelist/tenants/2``, 3 ranges) in one namespace,
-over one keep-alive connection to an in-process server on 127.0.0.1; the server answers only after the new state is
-written and fsynced (append-only journal). The state file goes to ``--dir`` (default: a temporary directory, on the
-same disk as the system's temp dir), so the fsync figure is that disk's. Prints ms/write for both runs and the
-difference, which is the price of durability.
+Every figure comes from ``allowlist-emulator serve --vendor b2core`` run as its own process on a free loopback port,
+driven by an aiohttp client in this process; B2Core lists are seeded with ``generate: N`` (``--seed 1``). The state
+file goes to ``--dir`` (default: a temporary directory on the system's temp disk), so fsync costs are that disk's.
+
+1. Per write, at each size: ``--writes`` sequential ``POST /b2core/addresses`` (a new policy each) over one keep-alive
+   connection, with and without ``--state-file``; ms per acknowledged write. The first write into a generated
+   namespace saves the whole seeded list once; it is timed apart (``first_write_ms``) and not in the mean.
+2. File size after 1,000 writes at 20,000 entries (the database, its WAL and WAL index), against the size of the
+   ``GET /_emulator/state`` export.
+3. Start-up loading 100,000 entries: ``serve --state-file`` on the file step 1 left, to the first 200 of
+   ``/_emulator/health`` (median of 3), against ``serve`` generating the same 100,000 entries without a state file.
+4. Throughput, side by side in one run: 16 concurrent writers for ``--seconds`` against a 1,000-entry list, with and
+   without ``--state-file``; meanwhile one reader sends ``GET /b2core/addresses?limit=1`` in a loop, and its latency
+   (p50, p99) shows whether a commit holds up other requests: a commit runs on a writer thread, the loop serves on.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
+import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from allowlist_emulator.app import Options  # noqa: E402
-from allowlist_emulator.server import EmulatorServer  # noqa: E402
-
-AUTH = "Basic " + base64.b64encode(b"d2cadmin:d2cadmin").decode()
-PATH = "/api/admin/security/whitelist/tenants/2"
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT = "Basic " + base64.b64encode(b"b2core-client:b2core-secret").decode()
 
 
-def run(writes: int, state_file: str | None) -> dict:
-    with EmulatorServer(Options(vendors=("hdp",), seed=1, state_file=state_file)) as server:
-        session = requests.Session()
-        session.headers.update({"Authorization": AUTH, "X-Emulator-Namespace": "bench", "Content-Type": "application/json"})
-        url = server.url + PATH
-        first = session.post(url, data=json.dumps({"dataAccess": [{"startAddress": "10.0.0.1"}]}))
-        assert first.status_code == 201, first.text
-        for _ in range(50):  # warm-up
-            session.put(url, data=json.dumps({"dataAccess": [{"startAddress": "10.0.0.2"}]}))
-        bodies = [json.dumps({"managementAPI": [{"startAddress": f"10.{i // 250 % 250}.{i % 250}.1"}],
-                              "adminAPI": [{"startAddress": "192.168.0.1", "endAddress": "192.168.0.255"}],
-                              "dataAccess": [{"startAddress": "2001:db8::1"}]}) for i in range(writes)]
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, workdir: Path, size: int, state_file: Path | None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = workdir / f"config-{size}.json"
+        config.write_text(json.dumps({"vendors": {"b2core": {"generate": size, "max_entries": 1_000_000}}}))
+        self.args = [sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(self.port), "--vendor", "b2core",
+                     "--seed", "1", "--config", str(config)]
+        if state_file is not None:
+            self.args += ["--state-file", str(state_file)]
+        self.process: subprocess.Popen | None = None
+        self.started_seconds = 0.0
+
+    def __enter__(self) -> "Server":
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         started = time.perf_counter()
-        for body in bodies:
-            response = session.put(url, data=body)
-            if response.status_code != 200:
-                raise SystemExit(f"PUT → {response.status_code}: {response.text}")
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        import urllib.request
+
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"serve exited: {self.process.stderr.read().decode()}")
+            try:
+                urllib.request.urlopen(self.url + "/_emulator/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.01)
+        self.started_seconds = time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(30)
+        self.process.stderr.close()
+
+
+async def token(session: aiohttp.ClientSession, url: str) -> dict:
+    async with session.post(url + "/b2core/tokens", json={"grant_type": "client_credentials"}, headers={"Authorization": CLIENT}) as r:
+        return {"Authorization": "Bearer " + (await r.json())["access_token"], "Content-Type": "application/json"}
+
+
+def _body(i: int) -> bytes:
+    return json.dumps({"ipAddress": f"198.{18 + i // 65536 % 2}.{i // 256 % 256}.{i % 256}", "policy": "allow"}).encode()
+
+
+async def sequential_writes(url: str, writes: int, start: int = 0) -> dict:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+        headers = await token(session, url)
+        started = time.perf_counter()
+        async with session.post(url + "/b2core/addresses", data=_body(start), headers=headers) as r:
+            assert r.status == 201, await r.text()
+        first = time.perf_counter() - started
+        for i in range(start + 1, start + 21):  # warm-up
+            async with session.post(url + "/b2core/addresses", data=_body(i), headers=headers) as r:
+                assert r.status == 201
+        times = []
+        for i in range(start + 21, start + 21 + writes):
+            t = time.perf_counter()
+            async with session.post(url + "/b2core/addresses", data=_body(i), headers=headers) as r:
+                assert r.status == 201, await r.text()
+            times.append(time.perf_counter() - t)
+    return {"first_write_ms": round(first * 1000, 2), "ms_per_write": round(statistics.mean(times) * 1000, 3),
+            "p50_ms": round(statistics.median(times) * 1000, 3), "p99_ms": round(sorted(times)[int(len(times) * 0.99) - 1] * 1000, 3)}
+
+
+async def export_bytes(url: str) -> int:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url + "/_emulator/state") as r:
+            return len(await r.read())
+
+
+async def burst(url: str, seconds: float, writers: int = 16) -> dict:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=writers + 1)) as session:
+        headers = await token(session, url)
+        stop = time.perf_counter() + seconds
+        counter = iter(range(10_000_000))
+        done = 0
+        reads: list[float] = []
+
+        async def write() -> None:
+            nonlocal done
+            while time.perf_counter() < stop:
+                async with session.post(url + "/b2core/addresses", data=_body(next(counter) + 200_000), headers=headers) as r:
+                    assert r.status == 201, await r.text()
+                done += 1
+
+        async def read() -> None:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                async with session.get(url + "/b2core/addresses?limit=1", headers=headers) as r:
+                    assert r.status == 200
+                    await r.read()
+                reads.append(time.perf_counter() - t)
+                await asyncio.sleep(0.002)
+
+        started = time.perf_counter()
+        await asyncio.gather(read(), *(write() for _ in range(writers)))
         elapsed = time.perf_counter() - started
-    size = os.path.getsize(state_file) if state_file else 0
-    return {"writes": writes, "seconds": round(elapsed, 3), "ms_per_write": round(elapsed * 1000 / writes, 3), "file_bytes": size}
+    reads.sort()
+    return {"writes_per_second": round(done / elapsed, 1), "reads": len(reads),
+            "read_p50_ms": round(reads[len(reads) // 2] * 1000, 2), "read_p99_ms": round(reads[int(len(reads) * 0.99) - 1] * 1000, 2)}
+
+
+async def reads_alone(url: str, seconds: float) -> dict:
+    async with aiohttp.ClientSession() as session:
+        headers = await token(session, url)
+        stop, reads = time.perf_counter() + seconds, []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            async with session.get(url + "/b2core/addresses?limit=1", headers=headers) as r:
+                await r.read()
+            reads.append(time.perf_counter() - t)
+            await asyncio.sleep(0.002)
+    reads.sort()
+    return {"read_p50_ms": round(reads[len(reads) // 2] * 1000, 2), "read_p99_ms": round(reads[int(len(reads) * 0.99) - 1] * 1000, 2)}
+
+
+def files_bytes(state_file: Path) -> dict:
+    sizes = {suffix or "db": (Path(f"{state_file}{suffix}").stat().st_size if Path(f"{state_file}{suffix}").exists() else 0)
+             for suffix in ("", "-wal", "-shm")}
+    sizes["total"] = sum(sizes.values())
+    return sizes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--writes", type=int, default=2000)
-    parser.add_argument("--dir", help="where the state file goes (default: a temporary directory)")
+    parser.add_argument("--sizes", default="0,1000,20000,100000")
+    parser.add_argument("--writes", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--dir", help="where the state files go (default: a temporary directory)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: per-write,size,startup,throughput")
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    result: dict = {"writes": args.writes}
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        without = run(args.writes, None)
-        with_file = run(args.writes, str(Path(tmp) / "state.jsonl"))
-    result = {"without_state_file": without, "with_state_file": with_file,
-              "cost_ms_per_write": round(with_file["ms_per_write"] - without["ms_per_write"], 3)}
-    print(f"{args.writes} sequential HDP PUTs over loopback (one keep-alive connection)")
-    print(f"  without --state-file: {without['ms_per_write']:.3f} ms/write")
-    print(f"  with    --state-file: {with_file['ms_per_write']:.3f} ms/write  (file {with_file['file_bytes']} bytes)")
-    print(f"  cost of durability:   {result['cost_ms_per_write']:.3f} ms/write (JSON line + write + fsync)")
+        work = Path(tmp)
+        if "per-write" not in skip:
+            result["per_write"] = {}
+            for size in sizes:
+                row = {}
+                with Server(work, size, None) as server:
+                    row["without"] = asyncio.run(sequential_writes(server.url, args.writes))
+                state_file = work / f"per-write-{size}.db"
+                with Server(work, size, state_file) as server:
+                    row["with"] = asyncio.run(sequential_writes(server.url, args.writes))
+                row["file"] = files_bytes(state_file)
+                result["per_write"][size] = row
+                print(f"{size:>7} entries: {row['with']['ms_per_write']:.3f} ms/write with --state-file "
+                      f"(p99 {row['with']['p99_ms']:.2f}), {row['without']['ms_per_write']:.3f} without; "
+                      f"first write {row['with']['first_write_ms']:.0f} ms", flush=True)
+            base = result["per_write"][sizes[0]]["with"]["ms_per_write"]
+            top = result["per_write"][sizes[-1]]["with"]["ms_per_write"]
+            result["largest_vs_empty"] = round(top / base, 2)
+            print(f"  {sizes[-1]} entries vs {sizes[0]}: {result['largest_vs_empty']}x", flush=True)
+        if "size" not in skip:
+            state_file = work / "size-20000.db"
+            with Server(work, 20000, state_file) as server:
+                asyncio.run(sequential_writes(server.url, 1000 - 21))  # 1 + 20 warm-up + 979 = 1,000 writes
+                export = asyncio.run(export_bytes(server.url))
+                on_disk = files_bytes(state_file)
+            result["size_after_1000_writes_at_20000"] = {"files": on_disk, "export_bytes": export,
+                                                          "ratio": round(on_disk["total"] / export, 2)}
+            print(f"file after 1,000 writes at 20,000 entries: {on_disk['total'] / 1e6:.2f} MB "
+                  f"(db {on_disk['db'] / 1e6:.2f}, wal {on_disk['-wal'] / 1e6:.2f}, shm {on_disk['-shm'] / 1e6:.3f}); "
+                  f"export {export / 1e6:.2f} MB: {on_disk['total'] / export:.2f}x", flush=True)
+        if "startup" not in skip:
+            state_file = work / "startup-100000.db"
+            with Server(work, 100_000, state_file) as server:
+                asyncio.run(sequential_writes(server.url, 10))  # saves the generated 100,000 policies
+            loads, generates = [], []
+            for _ in range(3):
+                with Server(work, 0, state_file) as server:
+                    loads.append(server.started_seconds)
+                with Server(work, 100_000, None) as server:
+                    generates.append(server.started_seconds)
+            result["startup_100000"] = {"load_seconds": round(statistics.median(loads), 3),
+                                        "generate_seconds_without_state_file": round(statistics.median(generates), 3),
+                                        "file": files_bytes(state_file)}
+            print(f"start-up with 100,000 entries in the state file: {statistics.median(loads):.2f} s "
+                  f"(generating them without one: {statistics.median(generates):.2f} s)", flush=True)
+        if "throughput" not in skip:
+            rows = {}
+            with Server(work, 1000, None) as server:
+                rows["reads_alone"] = asyncio.run(reads_alone(server.url, 3))
+                rows["without"] = asyncio.run(burst(server.url, args.seconds))
+            with Server(work, 1000, work / "throughput.db") as server:
+                asyncio.run(sequential_writes(server.url, 1))
+                rows["with"] = asyncio.run(burst(server.url, args.seconds))
+            result["throughput_16_writers"] = rows
+            for key in ("without", "with"):
+                r = rows[key]
+                print(f"16 writers, {key:>7} --state-file: {r['writes_per_second']:.0f} writes/s; a concurrent read "
+                      f"p50 {r['read_p50_ms']} ms, p99 {r['read_p99_ms']} ms", flush=True)
+            print(f"reads alone: p50 {rows['reads_alone']['read_p50_ms']} ms, p99 {rows['reads_alone']['read_p99_ms']} ms")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
