@@ -7,6 +7,8 @@ Every figure comes from ``allowlist-emulator serve --vendor b2core`` run as its 
 driven by an aiohttp client in this process; B2Core lists are seeded with ``generate: N`` (``--seed 1``). The state
 file goes to ``--dir`` (default: a temporary directory on the system's temp disk), so fsync costs are that disk's.
 
+0. In-process, at each size: what saving one B2Core create costs on the event loop (finding the change) and on the
+   writer thread (its transaction), without HTTP or a client sharing the CPU.
 1. Per write, at each size: ``--writes`` sequential ``POST /b2core/addresses`` (a new policy each) over one keep-alive
    connection, with and without ``--state-file``; ms per acknowledged write. The first write into a generated
    namespace saves the whole seeded list once; it is timed apart (``first_write_ms``) and not in the mean.
@@ -95,11 +97,11 @@ def _body(i: int) -> bytes:
 
 async def sequential_writes(url: str, writes: int, start: int = 0) -> dict:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
-        headers = await token(session, url)
         started = time.perf_counter()
+        headers = await token(session, url)  # the first write into the namespace: saves the generated list whole
+        first = time.perf_counter() - started
         async with session.post(url + "/b2core/addresses", data=_body(start), headers=headers) as r:
             assert r.status == 201, await r.text()
-        first = time.perf_counter() - started
         for i in range(start + 1, start + 21):  # warm-up
             async with session.post(url + "/b2core/addresses", data=_body(i), headers=headers) as r:
                 assert r.status == 201
@@ -165,6 +167,35 @@ async def reads_alone(url: str, seconds: float) -> dict:
     return {"read_p50_ms": round(reads[len(reads) // 2] * 1000, 2), "read_p99_ms": round(reads[int(len(reads) * 0.99) - 1] * 1000, 2)}
 
 
+def save_cost(work: Path, size: int, writes: int) -> dict:
+    """In-process, without HTTP: a B2Core create, then what saving it costs on the event loop (finding the change,
+    ``StateFile.changes``) and on the writer thread (the transaction, ``StateFile.commit``)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from allowlist_emulator.app import Emulator, Options
+
+    emulator = Emulator(Options(vendors=("b2core",), seed=1, config={"vendors": {"b2core": {"generate": size, "max_entries": 1_000_000}}},
+                                state_file=str(work / f"save-{size}.db")))
+    try:
+        namespace = emulator.store.namespace("bench")
+        model = namespace.model("b2core")
+        started = time.perf_counter()
+        emulator.state_file.commit(emulator.state_file.changes(namespace, ("b2core",)))
+        first = time.perf_counter() - started
+        find, commit = [], []
+        for i in range(writes):
+            model.create({"ipAddress": f"198.18.{i // 256 % 256}.{i % 256}", "policy": "allow"}, namespace.clock.time())
+            t0 = time.perf_counter()
+            batch = emulator.state_file.changes(namespace, ("b2core",))
+            t1 = time.perf_counter()
+            emulator.state_file.commit(batch)
+            find.append(t1 - t0)
+            commit.append(time.perf_counter() - t1)
+    finally:
+        emulator.state_file.close()
+    return {"first_save_ms": round(first * 1000, 1), "changes_p50_ms": round(statistics.median(find) * 1000, 3),
+            "commit_p50_ms": round(statistics.median(commit) * 1000, 3), "commit_mean_ms": round(statistics.mean(commit) * 1000, 3)}
+
+
 def files_bytes(state_file: Path) -> dict:
     sizes = {suffix or "db": (Path(f"{state_file}{suffix}").stat().st_size if Path(f"{state_file}{suffix}").exists() else 0)
              for suffix in ("", "-wal", "-shm")}
@@ -179,13 +210,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--dir", help="where the state files go (default: a temporary directory)")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: per-write,size,startup,throughput")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: save,per-write,size,startup,throughput")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(s) for s in args.sizes.split(",")]
     result: dict = {"writes": args.writes}
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         work = Path(tmp)
+        if "save" not in skip:
+            result["save"] = {}
+            for size in sizes:
+                row = result["save"][size] = save_cost(work, size, args.writes)
+                print(f"{size:>7} entries, in-process: finding the change {row['changes_p50_ms']:.3f} ms, its commit "
+                      f"{row['commit_p50_ms']:.3f} ms (p50); the first save of the generated list {row['first_save_ms']:.0f} ms", flush=True)
         if "per-write" not in skip:
             result["per_write"] = {}
             for size in sizes:

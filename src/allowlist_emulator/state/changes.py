@@ -17,6 +17,7 @@ state file looks at a model (:func:`capture`) they return markers instead, so th
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
@@ -97,7 +98,8 @@ class Entries(dict):
 
 # -- the to_json helpers ------------------------------------------------------------------------------------------------
 
-_capturing = False  # set only inside capture(), on the event loop thread
+_capturing: ContextVar[bool] = ContextVar("capturing", default=False)  # inside capture(): per thread, so another
+# emulator in the same process (tests) still gets plain JSON meanwhile
 
 
 @dataclass(slots=True)
@@ -134,7 +136,7 @@ class Single:
 def listed(mapping: Mapping, item: Callable | None = None, *, with_key: bool = False) -> Any:
     """``[item(value), ...]`` in the mapping's order (``item(key, value)`` with ``with_key``; the value itself when
     ``item`` is None): a collection saved one row per entry."""
-    if _capturing:
+    if _capturing.get():
         return Collection(mapping, item, with_key, False)
     if item is None:
         return list(mapping.values())
@@ -145,7 +147,7 @@ def listed(mapping: Mapping, item: Callable | None = None, *, with_key: bool = F
 
 def mapped(mapping: Mapping, item: Callable | None = None, *, sort: bool = False) -> Any:
     """``{str(key): item(value), ...}`` (sorted by key with ``sort``): a collection saved one row per entry."""
-    if _capturing:
+    if _capturing.get():
         return Collection(mapping, item, False, True)  # rows in the mapping's order; to_json sorts them again
     pairs = sorted(mapping.items()) if sort else mapping.items()
     return {str(key): value if item is None else item(value) for key, value in pairs}
@@ -156,7 +158,7 @@ def single(value: Any, item: Callable | None = None) -> Any:
     mutated, on change (HDP's system whitelist)."""
     if value is None:
         return None
-    if _capturing:
+    if _capturing.get():
         return Single(value, item)
     return value if item is None else item(value)
 
@@ -180,12 +182,11 @@ class Captured:
 
 def capture(model: Any) -> Captured:
     """The model's ``to_json``, split into the rest and its collections (by JSON Pointer). Costs what the rest costs."""
-    global _capturing
-    _capturing = True
+    token = _capturing.set(True)
     try:
         document = model.to_json()
     finally:
-        _capturing = False
+        _capturing.reset(token)
     captured = Captured(None)
     captured.rest = _split(document, "", captured)
     return captured
