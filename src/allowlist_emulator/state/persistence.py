@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from ..engine.context import dumps
+from ..engine.errors import ApiError
 from .changes import Entries, capture, rebuild
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +56,7 @@ FORMAT = "allowlist-emulator-state"
 SCHEMA_VERSION = 2  # PRAGMA user_version; version 1 was the JSON-lines journal of earlier releases
 APPLICATION_ID = 0x416C456D  # PRAGMA application_id: "AlEm"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-WAL_BYTES = 1 << 20  # the write-ahead log is checkpointed and cut back to this size (file size ≈ live state)
+WAL_BYTES = 256 * 1024  # the write-ahead log is checkpointed at this size and cut back to it: the files stay ≈ the live state
 
 SCHEMA = f"""
 PRAGMA application_id = {APPLICATION_ID};
@@ -244,9 +245,11 @@ class StateFile:
             for vendor in vendors:
                 if (name, vendor) in rests:
                     data["vendors"][vendor] = rebuild(_loads(rests[(name, vendor)]), rows.get((name, vendor), {}))
-            namespace = self.store.namespace(name)
             try:
+                namespace = self.store.namespace(name)
                 namespace.restore(data)
+            except ApiError as exc:  # more namespaces than max_namespaces allows now
+                raise StateFileError(f"{self.path}: namespace {name!r}: {exc.message}; refusing to start with it") from None
             except ValueError as exc:
                 raise StateFileError(f"{self.path}: namespace {name!r}: {exc}; refusing to start with it") from None
             for vendor in data["vendors"]:
