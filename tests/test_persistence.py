@@ -428,7 +428,7 @@ def test_the_file_stays_proportional_to_the_live_state(tmp_path):
 # -- the event loop is free while a commit runs ------------------------------------------------------------------------------
 
 def test_a_slow_commit_does_not_hold_up_other_requests(tmp_path, monkeypatch):
-    """A commit that takes 1.5 s (a slow disk): the write waits for it, a read meanwhile is answered at once."""
+    """A commit that takes 2 s (a slow disk): the write waits for it, a read meanwhile is answered at once."""
     from allowlist_emulator.state import persistence
 
     real = persistence.StateFile._commit
@@ -436,7 +436,7 @@ def test_a_slow_commit_does_not_hold_up_other_requests(tmp_path, monkeypatch):
 
     def commit(self, batch):
         if slow.is_set():
-            time.sleep(1.5)
+            time.sleep(2.0)
         return real(self, batch)
 
     monkeypatch.setattr(persistence.StateFile, "_commit", commit)
@@ -456,8 +456,8 @@ def test_a_slow_commit_does_not_hold_up_other_requests(tmp_path, monkeypatch):
         assert requests.get(server.url + TENANT.format(1), auth=ADMIN).status_code == 404
         read = time.perf_counter() - started
         writer.join(10)
-    assert result["status"] == 201 and result["seconds"] >= 1.4, result
-    assert read < 0.5, f"a read waited {read:.2f} s behind a commit"
+    assert result["status"] == 201 and result["seconds"] >= 1.9, result
+    assert read < 1.0, f"a read waited {read:.2f} s behind a commit"  # 2 s if the commit held the event loop
 
 
 def test_a_failed_commit_answers_500_and_the_next_write_saves_the_model_whole(tmp_path, monkeypatch):
