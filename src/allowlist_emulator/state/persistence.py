@@ -147,6 +147,13 @@ class StateFile:
             raise StateFileError(f"{self.path}: SQLite cannot use its write-ahead log here (journal mode {mode})")
         self._db = db
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="state-file")
+        # the default namespace was seeded at start-up (the config, generate: N): save what the file lacks now, so that
+        # the first write does not serialise a whole seeded list on the event loop
+        default = self.store.namespace(None)
+        missing = [vendor for vendor in self.store.vendors
+                   if default.existing(vendor) is not None and (default.name, vendor) not in self._saved]
+        if missing:
+            self.commit(self.changes(default, missing))
 
     def _create(self) -> None:
         """A new, empty database, built aside and renamed into place, so the path never holds half a schema."""
