@@ -18,6 +18,7 @@ from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..recording.redaction import masked
 from ..state import NAMESPACE_HEADER, Namespace
+from ..state.persistence import StateFileError
 from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,14 +40,17 @@ class Control:
     def namespace(self, request: web.Request) -> Namespace:
         return self.em.store.namespace(request.headers.get(NAMESPACE_HEADER))
 
-    def persist(self, namespace: Namespace | None = None) -> None:
+    async def persist(self, namespace: Namespace | None = None) -> None:
         """Make a control-plane change durable (``--state-file``): one namespace, or all after ``reset?all``."""
         state_file = self.em.state_file
         if state_file is not None:
-            if namespace is None:
-                state_file.compact()
-            else:
-                state_file.record(namespace)
+            try:
+                if namespace is None:
+                    await state_file.save_reset_all()
+                else:
+                    await state_file.save(namespace)
+            except StateFileError as exc:
+                raise ApiError(500, str(exc)) from None
 
     async def body(self, request: web.Request) -> Any:
         raw = await request.read()
@@ -97,13 +101,13 @@ class Control:
         if request.query.get("all") == "true":
             self.em.store.drop_all()
             self.em.faults.rules.clear()
-            self.persist()
+            await self.persist()
             return json_response({"status": "reset", "namespace": "*", "vendors": list(self.em.vendors)})
         namespace = self.namespace(request)
         namespace.reset(vendor)
         if vendor is None:
             self.em.faults.remove(namespace.name)
-        self.persist(namespace)
+        await self.persist(namespace)
         return json_response({"status": "reset", "namespace": namespace.name, "vendors": [vendor] if vendor else list(self.em.vendors)})
 
     async def get_state(self, request: web.Request) -> web.Response:
@@ -117,7 +121,7 @@ class Control:
             namespace.restore(data)
         except ValueError as exc:
             raise ApiError(400, str(exc), field="body") from None
-        self.persist(namespace)
+        await self.persist(namespace)
         return json_response(namespace.to_json())
 
     async def requests(self, request: web.Request) -> web.Response:
@@ -192,7 +196,7 @@ class Control:
             if not isinstance(data["freeze"], bool):
                 raise ApiError(400, "freeze: must be true or false", field="freeze")
             clock.freeze(data["freeze"])
-        self.persist(namespace)
+        await self.persist(namespace)
         return json_response(clock.to_json())
 
     async def decide(self, request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..state import NAMESPACE_HEADER
+from ..state.persistence import StateFileError
 from .context import Ctx
 from .errors import FAULT, INTERNAL, METHOD, ROUTE, TOO_LARGE, ApiError
 from .spec import Operation
@@ -100,7 +101,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
                 ctx.body = body.parse(ctx.raw_body, request.content_type if "Content-Type" in request.headers else "")
             response = handler(ctx)
             if state_file is not None and response.status < 400 and request.method in WRITES:
-                state_file.record(namespace, [vendor.key])
+                await state_file.save(namespace, (vendor.key,))  # committed before the answer leaves; the loop runs on
         except ApiError as err:
             response = render(err, ctx)
         except RequestInvalid as exc:
@@ -108,6 +109,9 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
         except web.HTTPRequestEntityTooLarge:
             limit = emulator.options.max_body
             response = render(ApiError(413, f"body: larger than the limit of {limit} bytes", kind=TOO_LARGE, field="body"), ctx)
+        except StateFileError as exc:  # the change is made in memory, but not durable: the client must not count on it
+            log.error("%s %s: %s", request.method, request.path, exc)
+            response = render(ApiError(500, "internal error in the emulator: the state file could not save this write", kind=INTERNAL), ctx)
         except Dropped:
             response = web.Response(status=499)  # never sent: the connection is gone
         except Exception:  # a bug in the emulator; the client still gets the vendor's shape

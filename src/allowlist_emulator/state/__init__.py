@@ -2,7 +2,9 @@
 
 - ``namespaces.py``: ``Store`` and ``Namespace``; a namespace is created, seeded, on first use.
 - ``clock.py``: the emulator clock of a namespace (real, frozen, advanced, set).
-- ``persistence.py``: ``--state-file``.
+- ``changes.py``: what a write changed in a vendor's model (``Entries``, ``listed``/``mapped``/``single``), one
+  mechanism for all vendors, so the state file saves the change and not the list.
+- ``persistence.py``: ``--state-file``, a SQLite database (tables in the README's Persistence section).
 """
 
 from .clock import Clock, parse_iso

@@ -63,6 +63,10 @@ class Namespace:
             self._models[vendor] = model
         return model
 
+    def existing(self, vendor: str) -> Any:
+        """The vendor's model if it was made, else None (without seeding one)."""
+        return self._models.get(vendor)
+
     def reset(self, vendor: str | None = None) -> None:
         if vendor is None:
             self._models.clear()

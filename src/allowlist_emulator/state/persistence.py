@@ -1,41 +1,421 @@
-"""Durable state for ``--state-file``: an append-only journal of per-write snapshots, fsynced before the answer.
+"""Durable state for ``--state-file``: a SQLite database (the standard library's ``sqlite3``), one transaction per
+acknowledged write, committed before the answer leaves.
 
-Format: JSON lines. The first line is a header ``{"format": "allowlist-emulator-state", "version": 1}``; every
-further line is ``{"namespace": ..., "clock": {...}, "vendors": {key: model-json, ...}}`` and holds the complete
-new state of the vendors a write touched. On load the last line for each (namespace, vendor) wins.
+Tables (the README's "Persistence" section shows how to read them with the ``sqlite3`` shell)::
 
-Guarantees:
-- An acknowledged write is on disk: the line is written and ``fsync``-ed before the response leaves.
-- ``kill -9`` mid-write leaves at most a torn last line, which belongs to an unacknowledged write. It is dropped
-  on load (and cut off the file) with a warning.
-- A file that is not ours, or corrupt anywhere but its last line, is refused with a clear error and never replaced.
-- The journal is compacted (rewritten as one line per namespace, via a temporary file, ``fsync`` and an atomic
-  ``rename``) when it grows past ``compact_after`` lines, so it never holds a half-written state.
+    meta       (key, value)                                   format, schema version, who wrote the file
+    namespaces (name, clock)                                  each namespace's clock, as /_emulator/clock shows it
+    models     (namespace, vendor, state)                     a vendor's /_emulator/state object, each collection
+                                                              replaced by {"$rows": "<collection>"}
+    entries    (namespace, vendor, collection, key, seq, value)   one row per policy, entry, rule or whitelist: the
+                                                              entry as /_emulator/state shows it, in ``seq`` order
 
-Cost: one JSON serialisation of the touched vendor's model in that namespace plus one ``fsync`` per acknowledged
-write (measured in bench/: see the README).
+A write saves what it changed (``state/changes.py`` says how a model reports it): the namespace's clock, the vendor's
+``models`` row when its rest changed, and one ``entries`` row per entry stored or removed, so its cost follows the
+change, not the list. The journal is SQLite's write-ahead log with ``synchronous=FULL``: a commit is fsynced before
+the answer leaves, so ``kill -9`` loses no acknowledged write and SQLite drops a half-written transaction on the next
+open. Commits run on one writer thread, in the order the writes happened; the event loop serves other requests
+meanwhile.
+
+The file is checked before anything opens it for writing: not a SQLite file, a SQLite file we did not write
+(``PRAGMA application_id``), another schema version (``PRAGMA user_version``), the JSON-lines file of earlier
+versions, or a damaged database (``PRAGMA quick_check``) are refused with a clear message and left as they were.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import os
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import quote
+
+from ..engine.context import dumps
+from ..engine.errors import ApiError
+from .changes import Entries, capture, rebuild
 
 if TYPE_CHECKING:  # pragma: no cover
     from .namespaces import Namespace, Store
 
+try:
+    import orjson
+
+    _loads = orjson.loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib reads the same text
+    import json
+
+    _loads = json.loads
+
 log = logging.getLogger("allowlist_emulator")
 
 FORMAT = "allowlist-emulator-state"
-VERSION = 1
-HEADER = {"format": FORMAT, "version": VERSION}
+SCHEMA_VERSION = 2  # PRAGMA user_version; version 1 was the JSON-lines journal of earlier releases
+APPLICATION_ID = 0x416C456D  # PRAGMA application_id: "AlEm"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_BYTES = 256 * 1024  # the write-ahead log is checkpointed at this size and cut back to it: the files stay ≈ the live state
+
+SCHEMA = f"""
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {SCHEMA_VERSION};
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE namespaces (name TEXT PRIMARY KEY, clock TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE models (
+    namespace TEXT NOT NULL, vendor TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (namespace, vendor)) WITHOUT ROWID;
+CREATE TABLE entries (
+    namespace TEXT NOT NULL, vendor TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL,
+    seq INTEGER NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (namespace, vendor, collection, key)) WITHOUT ROWID;
+"""
+
+PUT_CLOCK = "INSERT INTO namespaces (name, clock) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET clock = excluded.clock"
+PUT_MODEL = "INSERT INTO models (namespace, vendor, state) VALUES (?, ?, ?) ON CONFLICT (namespace, vendor) DO UPDATE SET state = excluded.state"
+PLACE = "INSERT OR REPLACE INTO entries (namespace, vendor, collection, key, seq, value) VALUES (?, ?, ?, ?, ?, ?)"
+CHANGE = ("INSERT INTO entries (namespace, vendor, collection, key, seq, value) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (namespace, vendor, collection, key) DO UPDATE SET value = excluded.value")
+REMOVE = "DELETE FROM entries WHERE namespace = ? AND vendor = ? AND collection = ? AND key = ?"
+DROP_COLLECTION = "DELETE FROM entries WHERE namespace = ? AND vendor = ? AND collection = ?"
+DROP_ENTRIES = "DELETE FROM entries WHERE namespace = ? AND vendor = ?"
+DROP_MODEL = "DELETE FROM models WHERE namespace = ? AND vendor = ?"
 
 
 class StateFileError(Exception):
-    """The state file cannot be used; the message says why and what to do."""
+    """The state file cannot be used (or a write could not be saved); the message says why and what to do."""
+
+
+def _text(value: Any) -> str:
+    return dumps(value).decode("utf-8")
+
+
+class Batch:
+    """The statements of one transaction, consecutive rows of one statement grouped for ``executemany``."""
+
+    __slots__ = ("steps", "keys")
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, list[tuple]]] = []
+        self.keys: list[tuple[str, str]] = []  # the (namespace, vendor) models it saves
+
+    def add(self, sql: str, row: tuple) -> None:
+        steps = self.steps
+        if steps and steps[-1][0] is sql:
+            steps[-1][1].append(row)
+        else:
+            steps.append((sql, [row]))
+
+
+@dataclass(slots=True)
+class Saved:
+    """What the file holds of one (namespace, vendor) model: which objects, so the next write saves only changes."""
+
+    model: Any
+    rest: str
+    collections: dict[str, Any]  # collection pointer → the mapping saved there (its ``changes`` are what is new)
+    singles: dict[str, Any]  # pointer → the object saved there
+    seq: dict[str, int]  # collection pointer → the next free seq
+
+
+class StateFile:
+    def __init__(self, path: str | os.PathLike, store: "Store"):
+        self.path = Path(path)
+        self.store = store
+        self._db: sqlite3.Connection | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._saved: dict[tuple[str, str], Saved] = {}
+
+    # -- start-up -------------------------------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Check and load the file into the store (or create it), then keep it open for writes."""
+        if self.path.exists():
+            self._check_header()
+            self._load()
+        else:
+            self._create()
+        try:
+            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA synchronous = FULL")  # WAL + FULL: every commit is fsynced before it returns
+            db.execute(f"PRAGMA journal_size_limit = {WAL_BYTES}")
+            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_BYTES // 4096}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{self.path}: cannot open it for writing ({exc})") from None
+        if mode != "wal":  # pragma: no cover - a file system without shared memory for the WAL index
+            raise StateFileError(f"{self.path}: SQLite cannot use its write-ahead log here (journal mode {mode})")
+        self._db = db
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="state-file")
+        # the default namespace was seeded at start-up (the config, generate: N): save what the file lacks now, so that
+        # the first write does not serialise a whole seeded list on the event loop
+        default = self.store.namespace(None)
+        missing = [vendor for vendor in self.store.vendors
+                   if default.existing(vendor) is not None and (default.name, vendor) not in self._saved]
+        if missing:
+            self.commit(self.changes(default, missing))
+
+    def _create(self) -> None:
+        """A new, empty database, built aside and renamed into place, so the path never holds half a schema."""
+        temporary = self.path.with_name(self.path.name + ".new")
+        for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+        try:
+            db = sqlite3.connect(str(temporary), isolation_level=None)
+            try:
+                db.executescript(SCHEMA)
+                db.execute("PRAGMA journal_mode = WAL")
+                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                               [("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("written_by", _written_by())])
+            finally:
+                db.close()
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            temporary.unlink(missing_ok=True)
+            raise StateFileError(f"{self.path}: cannot create the state file ({exc})") from None
+        _fsync_dir(self.path)
+
+    def _check_header(self) -> None:
+        """Refuse what is not our database from its first 100 bytes, before SQLite opens it."""
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(100)
+        except OSError as exc:
+            raise StateFileError(f"{self.path}: cannot read it ({exc.strerror or exc})") from None
+        if not head:
+            raise StateFileError(f"{self.path}: the file is empty, so it is not a state file; remove it or choose another path")
+        if head.lstrip().startswith(b'{"format": "allowlist-emulator-state"') or head.startswith(b'{"format":"allowlist-emulator-state"'):
+            raise StateFileError(
+                f"{self.path}: a JSON-lines state file of an earlier allowlist-emulator; state files are SQLite databases "
+                "now and this one is not converted: start with a new --state-file path (the old file is left as it is)")
+        if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+            raise StateFileError(f"{self.path}: not an allowlist-emulator state file (not a SQLite database); refusing to touch it")
+        application_id = int.from_bytes(head[68:72], "big")
+        version = int.from_bytes(head[60:64], "big")
+        if application_id != APPLICATION_ID:
+            raise StateFileError(f"{self.path}: a SQLite database that allowlist-emulator did not write "
+                                 f"(application_id {application_id:#x}); refusing to touch it")
+        if version != SCHEMA_VERSION:
+            raise StateFileError(f"{self.path}: state file schema version {version}; this allowlist-emulator reads version "
+                                 f"{SCHEMA_VERSION} only, so it leaves the file as it is (use the release that wrote it)")
+
+    def _load(self) -> None:
+        """Read the whole file through a read-only connection; refuse a damaged one without writing to it."""
+        sidecars = [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm")]
+        existed = [side.exists() for side in sidecars]
+        db = None
+        try:
+            try:
+                db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro", uri=True)
+                problems = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+                if problems != ["ok"]:
+                    raise StateFileError(f"{self.path}: the database is damaged ({'; '.join(problems)[:300]}); refusing to start with it")
+                self._restore(db)
+            except sqlite3.DatabaseError as exc:
+                raise StateFileError(f"{self.path}: the database is damaged or unreadable ({exc}); refusing to start with it") from None
+            except ValueError as exc:  # a row that is not JSON
+                raise StateFileError(f"{self.path}: the database holds a value that is not JSON ({exc}); refusing to start with it") from None
+        except StateFileError:
+            if db is not None:
+                db.close()
+                db = None
+            for side, was in zip(sidecars, existed):  # what our read-only look created beside the file goes again
+                if not was:
+                    side.unlink(missing_ok=True)
+            raise
+        finally:
+            if db is not None:
+                db.close()
+
+    def _restore(self, db: sqlite3.Connection) -> None:
+        vendors = self.store.vendors
+        clocks = dict(db.execute("SELECT name, clock FROM namespaces"))
+        rests: dict[tuple[str, str], str] = {}
+        for namespace, vendor, state in db.execute("SELECT namespace, vendor, state FROM models"):
+            if vendor in vendors:  # a vendor this run does not serve keeps its rows untouched
+                rests[(namespace, vendor)] = state
+        rows: dict[tuple[str, str], dict[str, list]] = {}
+        seqs: dict[tuple[str, str], dict[str, int]] = {}
+        cursor = db.execute("SELECT namespace, vendor, collection, key, seq, value FROM entries "
+                            "ORDER BY namespace, vendor, collection, seq")
+        for namespace, vendor, collection, key, seq, value in cursor:
+            if (namespace, vendor) in rests:
+                rows.setdefault((namespace, vendor), {}).setdefault(collection, []).append((key, _loads(value)))
+                seqs.setdefault((namespace, vendor), {})[collection] = seq + 1
+        names = list(dict.fromkeys([*clocks, *(namespace for namespace, _ in rests)]))
+        for name in names:
+            data: dict[str, Any] = {"namespace": name, "vendors": {}}
+            if name in clocks:
+                data["clock"] = _loads(clocks[name])
+            for vendor in vendors:
+                if (name, vendor) in rests:
+                    data["vendors"][vendor] = rebuild(_loads(rests[(name, vendor)]), rows.get((name, vendor), {}))
+            try:
+                namespace = self.store.namespace(name)
+                namespace.restore(data)
+            except ApiError as exc:  # more namespaces than max_namespaces allows now
+                raise StateFileError(f"{self.path}: namespace {name!r}: {exc.message}; refusing to start with it") from None
+            except ValueError as exc:
+                raise StateFileError(f"{self.path}: namespace {name!r}: {exc}; refusing to start with it") from None
+            for vendor in data["vendors"]:
+                self._adopt(namespace, vendor, seqs.get((name, vendor), {}))
+
+    def _adopt(self, namespace: "Namespace", vendor: str, seq: dict[str, int]) -> None:
+        """The loaded model is what the file holds: track its collections from here on."""
+        model = namespace.existing(vendor)
+        captured = capture(model)
+        for collection in captured.collections.values():
+            if isinstance(collection.mapping, Entries):
+                collection.mapping.changes = {}
+        self._saved[(namespace.name, vendor)] = Saved(
+            model, _text(captured.rest), {where: c.mapping for where, c in captured.collections.items()},
+            {where: s.value for where, s in captured.singles.items()}, dict(seq))
+
+    # -- writes ------------------------------------------------------------------------------------------------------------
+    async def save(self, namespace: "Namespace", vendors: Iterable[str] | None = None) -> None:
+        """Save what changed in ``namespace`` (its ``vendors``, every served one by default) and its clock; returns
+        once the transaction is committed. Raises StateFileError when it could not be."""
+        batch = self.changes(namespace, vendors)
+        await self._commit_async(batch)
+
+    async def save_reset_all(self) -> None:
+        """Every namespace was dropped (``reset?all``)."""
+        self._saved.clear()
+        batch = Batch()
+        for table in ("entries", "models", "namespaces"):
+            batch.add(f"DELETE FROM {table}", ())
+        await self._commit_async(batch)
+
+    def changes(self, namespace: "Namespace", vendors: Iterable[str] | None = None) -> Batch:
+        """The statements that bring the file up to date with ``namespace`` (runs on the event loop: it reads the
+        models, and costs what changed)."""
+        batch = Batch()
+        name = namespace.name
+        batch.add(PUT_CLOCK, (name, _text(namespace.clock.to_json())))
+        for vendor in (self.store.vendors if vendors is None else vendors):
+            self._model_changes(batch, namespace, vendor)
+        return batch
+
+    def _model_changes(self, batch: Batch, namespace: "Namespace", vendor: str) -> None:
+        name = namespace.name
+        key = (name, vendor)
+        model = namespace.existing(vendor)
+        saved = self._saved.get(key)
+        if model is None:  # reset: the next use seeds it again from the config
+            if saved is not None:
+                del self._saved[key]
+                batch.add(DROP_ENTRIES, key)
+                batch.add(DROP_MODEL, key)
+                batch.keys.append(key)
+            return
+        captured = capture(model)
+        rest = _text(captured.rest)
+        tracked: list[Entries] = []
+        if saved is None or saved.model is not model:  # new, reseeded or restored: the whole model
+            saved = self._saved[key] = Saved(model, rest, {}, {}, {})
+            batch.add(DROP_ENTRIES, key)
+            batch.add(PUT_MODEL, (name, vendor, rest))
+            for where, collection in captured.collections.items():
+                self._place_all(batch, key, saved, where, collection, tracked)
+            for where, one in captured.singles.items():
+                batch.add(PLACE, (name, vendor, where, "", 0, _text(one.entry())))
+        else:
+            if rest != saved.rest:
+                saved.rest = rest
+                batch.add(PUT_MODEL, (name, vendor, rest))
+            for where, collection in captured.collections.items():
+                mapping = collection.mapping
+                changes = getattr(mapping, "changes", None) if saved.collections.get(where) is mapping else None
+                if changes is None:  # a new or untracked collection at this place: saved whole
+                    batch.add(DROP_COLLECTION, (name, vendor, where))
+                    self._place_all(batch, key, saved, where, collection, tracked)
+                    continue
+                if changes:
+                    seq = saved.seq.get(where, 0)
+                    for entry_key, moved in changes.items():
+                        text = str(entry_key)
+                        if entry_key in mapping:
+                            value = _text(collection.entry(entry_key, mapping[entry_key]))
+                            batch.add(PLACE if moved else CHANGE, (name, vendor, where, text, seq, value))
+                            seq += 1
+                        else:
+                            batch.add(REMOVE, (name, vendor, where, text))
+                    saved.seq[where] = seq
+                    tracked.append(mapping)
+            for where in saved.collections.keys() - captured.collections.keys():
+                batch.add(DROP_COLLECTION, (name, vendor, where))
+                saved.seq.pop(where, None)
+            for where, one in captured.singles.items():
+                if saved.singles.get(where) is not one.value:
+                    batch.add(PLACE, (name, vendor, where, "", 0, _text(one.entry())))
+            for where in saved.singles.keys() - captured.singles.keys():
+                batch.add(DROP_COLLECTION, (name, vendor, where))
+        saved.collections = {where: c.mapping for where, c in captured.collections.items()}
+        saved.singles = {where: s.value for where, s in captured.singles.items()}
+        for mapping in tracked:
+            mapping.changes = {}
+        batch.keys.append(key)
+
+    @staticmethod
+    def _place_all(batch: Batch, key: tuple[str, str], saved: Saved, where: str, collection: Any, tracked: list) -> None:
+        name, vendor = key
+        seq = 0
+        for text, value in collection.entries():
+            batch.add(PLACE, (name, vendor, where, text, seq, _text(value)))
+            seq += 1
+        saved.seq[where] = seq
+        if isinstance(collection.mapping, Entries):
+            tracked.append(collection.mapping)
+
+    async def _commit_async(self, batch: Batch) -> None:
+        assert self._writer is not None, "StateFile.open() first"
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._commit, batch)
+        except (sqlite3.Error, OSError) as exc:
+            self._forget(batch)
+            raise StateFileError(f"{self.path}: the write could not be saved ({exc})") from None
+
+    def commit(self, batch: Batch) -> None:
+        """Commit ``batch`` and wait for it, from outside the event loop (tests, tools)."""
+        assert self._writer is not None, "StateFile.open() first"
+        try:
+            self._writer.submit(self._commit, batch).result()
+        except (sqlite3.Error, OSError) as exc:
+            self._forget(batch)
+            raise StateFileError(f"{self.path}: the write could not be saved ({exc})") from None
+
+    def _forget(self, batch: Batch) -> None:
+        """A failed commit: the models it meant to save are written whole by their next save."""
+        for key in batch.keys:
+            self._saved.pop(key, None)
+
+    def _commit(self, batch: Batch) -> None:  # on the writer thread
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, rows in batch.steps:
+                db.executemany(sql, rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _written_by() -> str:
+    from .. import __version__
+
+    return f"allowlist-emulator {__version__}"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -47,112 +427,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class StateFile:
-    def __init__(self, path: str | os.PathLike, store: "Store", compact_after: int = 10_000):
-        self.path = Path(path)
-        self.store = store
-        self.compact_after = compact_after
-        self.lines = 0
-        self._handle = None
-
-    # -- start-up --------------------------------------------------------------------------------------------------------
-    def open(self) -> None:
-        """Load the file (if any) into the store, then keep it open for appending."""
-        if self.path.exists():
-            self._load()
-        else:
-            self._rewrite([])
-        self._handle = open(self.path, "a", encoding="utf-8")
-
-    def _load(self) -> None:
-        raw = self.path.read_bytes()
-        if not raw.strip():
-            raise StateFileError(f"{self.path}: the file is empty, so it is not a state file; remove it or choose another path")
-        lines = raw.split(b"\n")
-        complete = raw.endswith(b"\n")
-        try:
-            header = json.loads(lines[0])
-        except ValueError:
-            header = None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise StateFileError(f"{self.path}: not an allowlist-emulator state file (no header line); refusing to overwrite it")
-        if header.get("version") != VERSION:
-            raise StateFileError(f"{self.path}: state file version {header.get('version')!r} is not supported (expected {VERSION})")
-        body = [line for line in lines[1:]]
-        if complete and body and body[-1] == b"":
-            body.pop()
-        records = []
-        for number, line in enumerate(body, start=2):
-            last = number == len(body) + 1
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict) or not isinstance(record.get("namespace"), str):
-                    raise ValueError("not a state record")
-            except ValueError as exc:
-                if last and not complete:
-                    log.warning("%s: dropping a torn last line (an unacknowledged write cut short)", self.path)
-                    self._truncate_to(raw.rfind(b"\n") + 1)
-                    break
-                raise StateFileError(f"{self.path}: line {number} is corrupt ({exc}); refusing to start with a damaged state") from None
-            records.append(record)
-        merged: dict[str, dict] = {}
-        for record in records:
-            current = merged.setdefault(record["namespace"], {"namespace": record["namespace"], "vendors": {}})
-            if "clock" in record:
-                current["clock"] = record["clock"]
-            current["vendors"].update(record.get("vendors") or {})
-        for name, data in merged.items():
-            data["vendors"] = {k: v for k, v in data["vendors"].items() if k in self.store.vendors}
-            try:
-                self.store.namespace(name).restore(data)
-            except ValueError as exc:
-                raise StateFileError(f"{self.path}: namespace {name!r}: {exc}") from None
-        self.lines = len(records)
-
-    def _truncate_to(self, size: int) -> None:
-        with open(self.path, "r+b") as handle:
-            handle.truncate(size)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    # -- writes ------------------------------------------------------------------------------------------------------------
-    def record(self, namespace: "Namespace", vendors: list[str] | None = None) -> None:
-        """Persist the touched vendors of a namespace (all of them when ``vendors`` is None), then fsync."""
-        keys = list(self.store.vendors) if vendors is None else vendors
-        line = {"namespace": namespace.name, "clock": namespace.clock.to_json(),
-                "vendors": {key: namespace.model(key).to_json() for key in keys}}
-        handle = self._handle
-        assert handle is not None, "StateFile.open() first"
-        handle.write(json.dumps(line, separators=(",", ":")) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-        self.lines += 1
-        if self.lines >= self.compact_after:
-            self.compact()
-
-    def compact(self) -> None:
-        """Rewrite as one line per namespace, atomically."""
-        records = [ns.to_json() for ns in (self.store.namespace(name) for name in self.store.names())]
-        if self._handle is not None:
-            self._handle.close()
-        self._rewrite(records)
-        self._handle = open(self.path, "a", encoding="utf-8")
-        self.lines = len(records)
-
-    def _rewrite(self, records: list[dict]) -> None:
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(HEADER) + "\n")
-            for record in records:
-                handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
-        _fsync_dir(self.path)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None

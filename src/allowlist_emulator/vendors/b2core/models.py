@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 from ...addresses import AddressError, Block, address_key, address_sort_key, normalise_client, parse_address_or_cidr
+from ...state.changes import Entries, listed
 from ...state.clock import Clock
 from ...engine.errors import ApiError
 from ...engine.paging import window
@@ -134,8 +135,8 @@ class B2CoreModel:
         self.rng = rng
         self.id_random = id_random  # the 10 hex digits in the middle of every addressId
         self.id_counter = id_counter  # the last 6 hex digits, incremented per id
-        self.tokens: dict[str, tuple[str, float]] = {}  # access_token → (client id, expiry epoch seconds)
-        self.policies: dict[str, Policy] = {}
+        self.tokens: dict[str, tuple[str, float]] = Entries()  # access_token → (client id, expiry epoch seconds)
+        self.policies: dict[str, Policy] = Entries()
         self.ordered = True  # insertion order == (createTime, addressId) order
         self.max_entries = DEFAULT_MAX_ENTRIES
         self._index: PolicyIndex | None = None  # built by the first decision after a write
@@ -175,8 +176,8 @@ class B2CoreModel:
 
     def to_json(self) -> dict:
         return {
-            "policies": [p.to_json() for p in self.policies.values()],
-            "tokens": [{"access_token": t, "client_id": c, "expires": e} for t, (c, e) in self.tokens.items()],
+            "policies": listed(self.policies, Policy.to_json),
+            "tokens": listed(self.tokens, _token_json, with_key=True),
             "idRandom": self.id_random,
             "idCounter": self.id_counter,
         }
@@ -272,6 +273,7 @@ class B2CoreModel:
             policy.ip, policy.block = body["ipAddress"], block
         policy.policy = body.get("policy", policy.policy)
         policy.ttl, policy.updated = ttl, updated
+        self.policies[pid] = policy  # stored again: the state file saves what is stored
         self._index = None
         return policy.to_json()
 
@@ -287,7 +289,7 @@ class B2CoreModel:
         desc = sort_order == "desc"
         if sort_by == "createTime":  # the default: insertion order, no sort
             if not self.ordered:
-                self.policies = dict(sorted(self.policies.items(), key=lambda item: SORT_KEYS["createTime"](item[1])))
+                self.policies = Entries(sorted(self.policies.items(), key=lambda item: SORT_KEYS["createTime"](item[1])))
                 self.ordered = True
             source = reversed(self.policies.values()) if desc else iter(self.policies.values())
             page = window(source if match is None else filter(match, source), offset, limit)
@@ -360,6 +362,10 @@ class PolicyIndex:
 def _specificity(policy: Policy) -> tuple:
     """Most specific first: the smallest block (longest prefix), then the earliest createTime, then the smallest id."""
     return (policy.block.size, policy.created, policy.id)
+
+
+def _token_json(token: str, entry: tuple[str, float]) -> dict:
+    return {"access_token": token, "client_id": entry[0], "expires": entry[1]}
 
 
 def _ttl(ttl: int, at: int) -> int:

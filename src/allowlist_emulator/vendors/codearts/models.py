@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, normalise_client, parse_address, parse_cidr,
                           parse_range)
+from ...state.changes import Entries, listed
 from ...state.clock import Clock, parse_iso
 from ...engine.errors import ApiError
 from . import errors as e
@@ -204,7 +205,7 @@ class Whitelist:
     __slots__ = ("rules", "_keys", "_indexes")
 
     def __init__(self) -> None:
-        self.rules: dict[int, Rule] = {}
+        self.rules: dict[int, Rule] = Entries()
         self._keys: dict[tuple, int] = {}
         self._indexes: dict[str, IntervalIndex] = {}
 
@@ -301,8 +302,8 @@ class CodeArtsModel:
     def to_json(self) -> dict:
         return {
             "next_id": self.next_id,
-            "tenant": [rule.to_json() for rule in self.tenant.rules.values()],
-            "repositories": {str(rid): [rule.to_json() for rule in wl.rules.values()] for rid, wl in sorted(self.repositories.items())},
+            "tenant": listed(self.tenant.rules, Rule.to_json),
+            "repositories": {str(rid): listed(wl.rules, Rule.to_json) for rid, wl in sorted(self.repositories.items())},
         }
 
     @classmethod
@@ -341,7 +342,7 @@ class CodeArtsModel:
                 rule.id = self.next_id
             self.next_id = max(self.next_id, rule.id + 1)
             target.put(rule)
-        target.rules = dict(sorted(target.rules.items()))  # ascending ids whatever the input order
+        target.rules = Entries(sorted(target.rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
     def login_token(self, token: str) -> Identity | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...addresses import AddressError, IntervalIndex, address_text, is_loopback, join_range, normalise_client, parse_block, parse_range
+from ...state.changes import Entries, mapped, single
 from ...state.clock import Clock
 from ...engine.errors import ApiError
 from . import errors as e
@@ -160,6 +161,10 @@ class Whitelist:
         return index
 
 
+def _document(whitelist: Whitelist) -> dict:
+    return whitelist.document
+
+
 def check_document(document: dict, level: str) -> dict:
     """Semantic checks the schema cannot make; raises the HDP error naming the field."""
     for resource in RESOURCES:
@@ -192,8 +197,8 @@ class HdpModel:
     tenants: dict[int, str]
     users: dict[str, User]
     system: Whitelist = field(default_factory=lambda: Whitelist(empty_system()))
-    tenant_lists: dict[int, Whitelist] = field(default_factory=dict)
-    user_lists: dict[str, Whitelist] = field(default_factory=dict)
+    tenant_lists: dict[int, Whitelist] = field(default_factory=Entries)
+    user_lists: dict[str, Whitelist] = field(default_factory=Entries)
     filtering: str = "true"  # configuration 8
     settings: dict[int, str | None] = field(default_factory=lambda: {i: s.default for i, s in SETTINGS.items() if i != FILTERING})
 
@@ -233,9 +238,9 @@ class HdpModel:
             "tenants": [{"id": tid, "name": name} for tid, name in sorted(self.tenants.items())],
             "users": [user.to_json() for user in self.users.values()],
             "whitelists": {
-                "system": self.system.document,
-                "tenants": {str(tid): wl.document for tid, wl in sorted(self.tenant_lists.items())},
-                "users": {name: wl.document for name, wl in self.user_lists.items()},
+                "system": single(self.system, _document),
+                "tenants": mapped(self.tenant_lists, _document, sort=True),
+                "users": mapped(self.user_lists, _document),
             },
             "filtering": self.filtering,
             "configurations": {str(i): value for i, value in sorted(self.settings.items())},

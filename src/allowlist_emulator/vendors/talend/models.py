@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...addresses import AddressError, Block, IntervalIndex, normalise_client, parse_address_or_cidr
+from ...state.changes import Entries, listed
 from ...state.clock import Clock
 from ...engine.errors import ApiError
 from ...engine.secrets import find, same
@@ -167,7 +168,7 @@ class Policy:
     def to_json(self, detailed: bool = True) -> dict:
         out: dict[str, Any] = {"enabled": self.enabled, "description": self.description}
         if detailed:
-            out["ips"] = [entry.to_json() for entry in self.entries.values()]
+            out["ips"] = listed(self.entries, Entry.to_json)
         return out
 
 
@@ -297,7 +298,7 @@ class TalendModel:
             entry_id = str(item["id"]) if keep_ids and item.get("id") is not None else self._new_id()
             changes.append((where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block)))
         self._check_duplicates(changes, stored, dup_status)
-        return {entry.id: entry for _, entry in changes}
+        return Entries((entry.id, entry) for _, entry in changes)
 
     def _apply_updates(self, policy: Policy, parsed: list[tuple[str, Block, Mapping]], ids: list[str]) -> list[Entry]:
         """Update the entries ``ids`` (known to exist) with ``parsed``: the limit (402), duplicates (400) against the
@@ -308,7 +309,7 @@ class TalendModel:
         updated = {entry.id: entry for _, entry in changes}
         others = [entry for entry_id, entry in policy.entries.items() if entry_id not in updated]
         self._check_duplicates(changes, others, 400)
-        policy.entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
+        policy.entries.update(updated)  # every id exists: each entry keeps its place
         self._index = None
         return [entry for _, entry in changes]
 
