@@ -24,7 +24,8 @@ PREFIX = "/_emulator"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 
 
-def _error(status: int, message: str, field: str | None = None) -> web.Response:
+def control_error(status: int, message: str, field: str | None = None) -> web.Response:
+    """The control plane's error body."""
     return json_response({"error": {"status": status, "message": message, "field": field}}, status=status)
 
 
@@ -58,13 +59,13 @@ class Control:
         async def guard(request: web.Request) -> web.StreamResponse:
             token = self.em.options.admin_token
             if token and not hmac.compare_digest(request.headers.get(ADMIN_HEADER, "").encode(), token.encode()):
-                return _error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
+                return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
             try:
                 return await handler(request)
             except ApiError as err:
-                return _error(err.status, err.message, err.field)
+                return control_error(err.status, err.message, err.field)
             except web.HTTPRequestEntityTooLarge:
-                return _error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
+                return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 
         return guard
 

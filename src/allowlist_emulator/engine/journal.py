@@ -58,6 +58,18 @@ class Journal:
         self._entries.append((self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status,
                               duration_ms, client, body[:BODY_KEPT]))
 
+    @property
+    def seq(self) -> int:
+        """The number of the last entry recorded (0: none yet)."""
+        return self._seq
+
+    def amend_path(self, seq: int, path: str) -> None:
+        """Show ``path`` in entry ``seq`` if it is the last one recorded (a request under ``/_ns/<name>``: the entry
+        shows the path as the client sent it, not the one its handler saw)."""
+        if self._seq == seq and self._entries:
+            entry = self._entries[-1]
+            self._entries[-1] = entry[:6] + (path,) + entry[7:]
+
     def select(self, namespace: str, vendor: str | None = None, method: str | None = None, path: str | None = None,
                status: int | None = None, operation_id: str | None = None) -> Iterable[Entry]:
         for item in self._entries:
@@ -68,7 +80,7 @@ class Journal:
                 continue
             if method and entry.method != method.upper():
                 continue
-            if path and entry.path != path:
+            if path and entry.path != path and entry.path != f"/_ns/{entry.namespace}{path}":  # as sent, or as routed
                 continue
             if status is not None and entry.status != status:
                 continue

@@ -28,6 +28,15 @@ NAMESPACE_HEADER = "X-Emulator-Namespace"
 MAX_NAMESPACE_NAME = 128
 
 
+def name_problem(name: str, field: str = NAMESPACE_HEADER) -> str | None:
+    """Why ``name`` cannot name a namespace (``field`` is where it came from), or None."""
+    if len(name) > MAX_NAMESPACE_NAME:
+        return f"{field}: longer than {MAX_NAMESPACE_NAME} characters"
+    if not name.isprintable():  # control characters, or bytes that are not UTF-8 (kept by aiohttp as surrogates)
+        return f"{field}: must be printable UTF-8 text"
+    return None
+
+
 class Namespace:
     __slots__ = ("name", "clock", "_models", "_store", "_requests")
 
@@ -113,10 +122,9 @@ class Store:
         name = name or DEFAULT_NAMESPACE
         namespace = self._namespaces.get(name)
         if namespace is None:
-            if len(name) > MAX_NAMESPACE_NAME:
-                raise ApiError(400, f"{NAMESPACE_HEADER}: longer than {MAX_NAMESPACE_NAME} characters", kind=LIMIT, field=NAMESPACE_HEADER)
-            if not name.isprintable():  # control characters, or bytes that are not UTF-8 (kept by aiohttp as surrogates)
-                raise ApiError(400, f"{NAMESPACE_HEADER}: must be printable UTF-8 text", kind=LIMIT, field=NAMESPACE_HEADER)
+            problem = name_problem(name)
+            if problem is not None:
+                raise ApiError(400, problem, kind=LIMIT, field=NAMESPACE_HEADER)
             if len(self._namespaces) >= self.max_namespaces:
                 raise ApiError(
                     503,
