@@ -7,6 +7,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..state import URL_PREFIX
+
 
 @dataclass(slots=True)
 class Entry:
@@ -80,7 +82,7 @@ class Journal:
                 continue
             if method and entry.method != method.upper():
                 continue
-            if path and entry.path != path and entry.path != f"/_ns/{entry.namespace}{path}":  # as sent, or as routed
+            if path and entry.path != path and entry.path != f"{URL_PREFIX}{entry.namespace}{path}":  # as sent, or routed
                 continue
             if status is not None and entry.status != status:
                 continue

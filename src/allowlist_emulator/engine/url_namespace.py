@@ -21,34 +21,24 @@ route's owner: the vendor's error body, or the control plane's.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
-from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER
+from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, URL_PREFIX, split_namespace_path
 from ..state.namespaces import name_problem
 from .errors import LIMIT, ApiError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
 
-PREFIX = "/_ns/"
 URL_FIELD = "/_ns/<name>"
 
 # the URL the client sent, in the request's storage (aiohttp ≥ 3.12 wants typed keys; older ones take a string)
 SENT_URL: Any = web.RequestKey("allowlist_emulator.sent_url", URL) if hasattr(web, "RequestKey") else "allowlist_emulator.sent_url"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def split(raw_path: str) -> tuple[str, str] | None:
-    """``/_ns/<raw name>/<rest>`` → (name, raw rest, at least ``/``); None when no name is given."""
-    raw_name, slash, rest = raw_path[len(PREFIX):].partition("/")
-    if not raw_name:
-        return None
-    return unquote(raw_name, errors="surrogateescape"), slash + rest or "/"
 
 
 def sent_url(request: web.Request) -> URL:
@@ -70,7 +60,7 @@ def register_url_namespaces(app: web.Application, emulator: "Emulator", not_foun
 
     async def handle(request: web.Request) -> web.StreamResponse:
         url = request.rel_url
-        parts = split(url.raw_path)
+        parts = split_namespace_path(url.raw_path)
         if parts is None:
             return await not_found(request)
         name, rest = parts
@@ -98,4 +88,4 @@ def register_url_namespaces(app: web.Application, emulator: "Emulator", not_foun
         finally:
             journal.amend_path(seq + 1, request.path)
 
-    app.router.add_route("*", PREFIX + "{tail:[\\s\\S]*}", handle)  # [\s\S]: a decoded %0A is in the path too
+    app.router.add_route("*", URL_PREFIX + "{tail:[\\s\\S]*}", handle)  # [\s\S]: a decoded %0A is in the path too

@@ -11,6 +11,7 @@ import random
 import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from .clock import Clock
 from ..engine.errors import LIMIT, ApiError
@@ -26,6 +27,23 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 MAX_NAMESPACE_NAME = 128
+URL_PREFIX = "/_ns/"  # /_ns/<name>/...: the namespace chosen by URL (engine/url_namespace.py)
+
+
+def split_namespace_path(raw_path: str) -> tuple[str, str] | None:
+    """``/_ns/<name>/<rest>`` (raw, percent-encoded) → (the name decoded once, the raw rest, at least ``/``); None when
+    the path has no such prefix or no name."""
+    if not raw_path.startswith(URL_PREFIX):
+        return None
+    raw_name, slash, rest = raw_path[len(URL_PREFIX):].partition("/")
+    if not raw_name:
+        return None
+    return unquote(raw_name, errors="surrogateescape"), slash + rest or "/"
+
+
+def namespace_path(name: str) -> str:
+    """The URL prefix that selects ``name``: ``/_ns/`` + the name percent-encoded (``/`` and ``%`` included)."""
+    return URL_PREFIX + quote(name, safe="")
 
 
 def name_problem(name: str, field: str = NAMESPACE_HEADER) -> str | None:
