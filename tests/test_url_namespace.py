@@ -310,3 +310,50 @@ def test_hostile_headers_under_the_prefix_never_500(server):
             answer += chunk
     status = int(answer.split(b" ", 2)[1])
     assert status in (200, 404), answer[:300]
+
+
+# -- the pieces, directly ------------------------------------------------------------------------------------------------
+
+
+def test_split_namespace_path():
+    from allowlist_emulator.state import namespace_path, split_namespace_path
+
+    assert split_namespace_path("/_ns/a/api/x") == ("a", "/api/x")
+    assert split_namespace_path("/_ns/a") == ("a", "/")
+    assert split_namespace_path("/_ns/a/") == ("a", "/")
+    assert split_namespace_path("/_ns/a%2Fb/x%2Fy") == ("a/b", "/x%2Fy")  # the rest stays raw: the router decodes it
+    assert split_namespace_path("/_ns/%25252F/x") == ("%252F", "/x")
+    assert split_namespace_path("/_ns//x") is None and split_namespace_path("/_ns/") is None
+    assert split_namespace_path("/api/_ns/a") is None and split_namespace_path("/_nsx/a") is None
+    for name in ("a/b", "100%", "équipe ✓", "%2F"):
+        assert split_namespace_path(namespace_path(name) + "/x") == (name, "/x")
+
+
+def test_store_drops_what_was_created_since_a_mark():
+    from allowlist_emulator.app import Emulator, Options
+
+    store = Emulator(Options(vendors=("hdp",))).store
+    store.namespace("before")
+    mark = store.created
+    for name in ("n1", "n2", "n3"):
+        store.namespace(name)
+    store.namespace("before")  # used again: not created again
+    assert sorted(store.drop_created_since(mark)) == ["n1", "n2", "n3"]
+    assert store.names() == ["default", "before"]
+    assert store.drop_created_since(store.created) == []
+    store.namespace("n1")  # a dropped name comes back, created anew
+    assert store.drop_created_since(mark) == ["n1"]
+
+
+def test_journal_amends_only_its_own_entry():
+    from allowlist_emulator.engine.journal import Journal
+
+    journal = Journal(3)
+    journal.record("a", "hdp", "op", "GET", "/api/x", "", 200, 1.0, None, b"")
+    seq = journal.seq
+    journal.amend_path(seq + 1, "/_ns/a/api/x")  # nothing recorded since: nothing changes
+    assert [e.path for e in journal.select("a")] == ["/api/x"]
+    journal.record("a", "hdp", "op", "GET", "/api/y", "", 200, 1.0, None, b"")
+    journal.amend_path(seq + 1, "/_ns/a/api/y")
+    assert [e.path for e in journal.select("a")] == ["/api/x", "/_ns/a/api/y"]
+    assert [e.path for e in journal.select("a", path="/api/y")] == ["/_ns/a/api/y"]

@@ -56,10 +56,11 @@ def name_problem(name: str, field: str = NAMESPACE_HEADER) -> str | None:
 
 
 class Namespace:
-    __slots__ = ("name", "clock", "_models", "_store", "_requests")
+    __slots__ = ("name", "number", "clock", "_models", "_store", "_requests")
 
-    def __init__(self, name: str, store: "Store", clock: Clock | None = None):
+    def __init__(self, name: str, store: "Store", clock: Clock | None = None, number: int = 0):
         self.name = name
+        self.number = number  # the Store's count of namespaces created, this one included: what was created since when
         self.clock = clock or Clock()
         self._models: dict[str, Any] = {}
         self._store = store
@@ -132,6 +133,7 @@ class Store:
         self.seed = seed
         self.max_namespaces = max_namespaces
         self._namespaces: OrderedDict[str, Namespace] = OrderedDict()
+        self.created = 0  # namespaces created so far (dropped ones included)
 
     def vendor_config(self, vendor: str) -> dict:
         return (self.config.get("vendors") or {}).get(vendor) or {}
@@ -151,7 +153,8 @@ class Store:
                     kind=LIMIT,
                     field=NAMESPACE_HEADER,
                 )
-            namespace = self._namespaces[name] = Namespace(name, self)
+            self.created += 1
+            namespace = self._namespaces[name] = Namespace(name, self, number=self.created)
         return namespace
 
     def names(self) -> list[str]:
@@ -162,3 +165,15 @@ class Store:
 
     def drop(self, name: str) -> None:
         self._namespaces.pop(name, None)
+
+    def drop_created_since(self, mark: int) -> list[str]:
+        """Forget every namespace created after ``created`` was ``mark`` (the pytest plugin: what one test created);
+        the names dropped. Costs the number of such namespaces: they are the last ones in creation order."""
+        names = []
+        for namespace in reversed(self._namespaces.values()):
+            if namespace.number <= mark:
+                break
+            names.append(namespace.name)
+        for name in names:
+            del self._namespaces[name]
+        return names
