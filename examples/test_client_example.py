@@ -23,11 +23,10 @@ NO_TENANT_WHITELIST = 222208719  # HDP's error code: "whiteList IPs does not exi
 class HdpWhitelists:
     """Adds management-API address ranges to a tenant's whitelist on Progress DataDirect Hybrid Data Pipeline."""
 
-    def __init__(self, base_url: str, user: str, password: str, headers: dict[str, str] | None = None):
+    def __init__(self, base_url: str, user: str, password: str):
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.auth = (user, password)
-        self.session.headers.update(headers or {})
 
     def _url(self, tenant_id: int) -> str:
         return f"{self.base_url}/api/admin/security/whitelist/tenants/{tenant_id}"
@@ -59,10 +58,10 @@ class HdpWhitelists:
 
 @pytest.fixture
 def hdp(allowlist_emulator) -> HdpWhitelists:
-    """The client, pointed at the emulator, with the demo administrator, in this test's own namespace."""
+    """The client, as configured in production (a base URL and credentials), pointed at the emulator with the demo
+    administrator. base("hdp") is http://127.0.0.1:<port>/_ns/<this test's namespace>: nothing else to send."""
     credentials = allowlist_emulator.credentials["hdp"]
-    return HdpWhitelists(allowlist_emulator.base("hdp"), credentials["user"], credentials["password"],
-                         headers=allowlist_emulator.headers)
+    return HdpWhitelists(allowlist_emulator.base("hdp"), credentials["user"], credentials["password"])
 
 
 def test_allow_creates_the_whitelist_then_extends_it(hdp):

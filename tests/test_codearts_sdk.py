@@ -203,3 +203,70 @@ def test_injected_faults_use_the_documented_codes(server, sdk, namespace, status
         sdk.list_tenant_trusted_ip_addresses(ListTenantTrustedIpAddressesRequest())
     assert (info.value.status_code, info.value.error_code) == (status, code)
     assert sdk.list_tenant_trusted_ip_addresses(ListTenantTrustedIpAddressesRequest()).status_code == 200
+
+
+# -- the namespace in the URL (/_ns/<name>) and AK/SK signatures ------------------------------------------------------
+#
+# The SDK (huaweicloudsdkcore.client.Client.build_future_request) keeps only the scheme and host of an endpoint and
+# sends each operation's own resource path: ``with_endpoints(["http://host/_ns/a"])`` reaches ``/v4/...``, not
+# ``/_ns/a/v4/...``. SDK users isolate with ``preset_headers`` (above). What a client that does send the prefix gets
+# is tested with the SDK's own signer: the signature covers the full path, the prefix included.
+
+
+def test_the_sdk_sends_no_path_of_its_endpoint(server):
+    """If a later SDK kept the endpoint's path, this fails, and docs/client-test-suites.md should say so."""
+    name = f"sdk-e-{uuid.uuid4().hex[:8]}"
+    marker = f"sdk-e-{uuid.uuid4().hex[:8]}"
+    client = (CodeArtsRepoClient.new_builder()
+              .with_credentials(BasicCredentials("emulator-ak", "emulator-sk"))
+              .with_endpoints([f"{server.url}/_ns/{name}"])
+              .build())
+    client.preset_headers[NAMESPACE_HEADER] = marker  # read-only; lands in a throwaway namespace either way
+    client.list_tenant_trusted_ip_addresses(ListTenantTrustedIpAddressesRequest())
+    seen = requests.get(f"{server.url}/_emulator/requests", headers={NAMESPACE_HEADER: marker}, timeout=10).json()
+    assert [e["path"] for e in seen["requests"]] == ["/v4/tenant/trusted-ip-addresses"]
+
+
+def signed(server, method: str, sent_path: str, signed_path: str | None = None, body: str = "", query: str = "",
+           sk: str = "emulator-sk") -> requests.Response:
+    """A request signed by the SDK's own Signer over ``signed_path`` (default: the path sent)."""
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    params = [tuple(pair.split("=", 1)) for pair in query.split("&")] if query else []
+    request = SdkRequest(method=method, schema="http", host=server.url.removeprefix("http://"),
+                         resource_path=signed_path or sent_path, query_params=params,
+                         header_params={"Content-Type": "application/json;charset=UTF-8"}, body=body)
+    Signer(BasicCredentials("emulator-ak", sk)).sign(request)
+    url = f"{server.url}{sent_path}" + (f"?{query}" if query else "")
+    return requests.request(method, url, headers=request.header_params, data=body.encode() or None, timeout=10)
+
+
+def test_two_namespaces_side_by_side_with_signed_requests(server):
+    a, b = f"sdk-a-{uuid.uuid4().hex[:8]}", f"sdk-b-{uuid.uuid4().hex[:8]}"
+    tenant = "/v4/tenant/trusted-ip-addresses"
+    for name, address in ((a, "10.1.1.1"), (b, "10.2.2.2"), (a, "10.1.1.2")):
+        added = signed(server, "POST", f"/_ns/{name}{tenant}", body=f'{{"ip_type": 0, "ip_start": "{address}", "view_flag": 1}}')
+        assert added.status_code == 200, added.text
+    seen_a = signed(server, "GET", f"/_ns/{a}{tenant}", query="offset=0&limit=20")
+    seen_b = signed(server, "GET", f"/_ns/{b}{tenant}")
+    assert [r["ip_start"] for r in seen_a.json()] == ["10.1.1.1", "10.1.1.2"] and seen_a.headers["X-Total"] == "2"
+    assert [r["ip_start"] for r in seen_b.json()] == ["10.2.2.2"] and [r["id"] for r in seen_b.json()] == ["1"]
+    assert signed(server, "DELETE", f"/_ns/{b}{tenant}/1").status_code == 200
+    assert signed(server, "GET", f"/_ns/{b}{tenant}").headers["X-Total"] == "0"
+    # the SDK, with the namespace in a header, sees what the URL form wrote
+    header = make_client(server, a)
+    assert header.list_tenant_trusted_ip_addresses(ListTenantTrustedIpAddressesRequest()).x_total == "2"
+    journal = requests.get(f"{server.url}/_ns/{a}/_emulator/requests", params={"vendor": "codearts"}, timeout=10).json()
+    assert journal["requests"][0]["path"] == f"/_ns/{a}{tenant}"
+
+
+def test_the_signature_covers_the_prefix(server):
+    name = f"sdk-s-{uuid.uuid4().hex[:8]}"
+    tenant = "/v4/tenant/trusted-ip-addresses"
+    assert signed(server, "GET", f"/_ns/{name}{tenant}").status_code == 200
+    for refused in (signed(server, "GET", f"/_ns/{name}{tenant}", signed_path=tenant),  # signed without the prefix
+                    signed(server, "GET", f"/_ns/{name}{tenant}", sk="not-the-sk")):
+        assert refused.status_code == 401 and refused.json()["error_code"] == "APIGW.0301", refused.text
+    # a name that needs percent-encoding is signed as sent
+    assert signed(server, "GET", f"/_ns/a%2F{name}{tenant}").status_code == 200

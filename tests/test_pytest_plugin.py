@@ -27,7 +27,8 @@ def test_handle(allowlist_emulator, allowlist_emulator_url):
     em = allowlist_emulator
     assert em.url == allowlist_emulator_url
     assert requests.get(em.url + "/_emulator/health", timeout=10).json()["status"] == "ok"
-    assert em.base("hdp") == em.url and em.base("b2core") == em.url + "/b2core"
+    assert em.base("hdp") == em.url + "/_ns/" + em.namespace  # the test's namespace, in the base URL
+    assert em.base("b2core") == em.url + "/_ns/" + em.namespace + "/b2core"
     assert em.headers == {"X-Emulator-Namespace": em.namespace} and em.namespace.startswith("pytest-")
     assert em.credentials["hdp"]["auth"] == ("d2cadmin", "d2cadmin")
     assert em.credentials["talend"]["headers"] == {"Authorization": "Bearer talend-admin-token"}
@@ -72,6 +73,101 @@ def test_one_server_per_worker(allowlist_emulator, request):
     path = request.config.rootpath / ("server-" + worker + ".txt")
     path.write_text(allowlist_emulator.url)
 '''
+
+
+# a client suite whose clients get a base URL and credentials only: no header, no namespace of their own
+BASE_URL_ONLY_TESTS = '''
+import pytest
+import requests
+
+ADDRESS = "192.0.2.%d"
+
+
+class Client:
+    """What a client configured with a base URL alone does: every vendor, one write and one read."""
+
+    def __init__(self, vendor, base, credentials):
+        self.vendor, self.base, self.c = vendor, base.rstrip("/"), credentials
+        self.http = requests.Session()
+        if vendor == "hdp":
+            self.http.auth = self.c["auth"]
+        elif vendor in ("talend", "codearts"):
+            self.http.headers.update(self.c["headers"])
+        else:
+            token = self.http.post(self.base + "/tokens", auth=self.c["auth"],
+                                   json={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+            self.http.headers["Authorization"] = "Bearer " + token
+
+    def addresses(self):
+        if self.vendor == "hdp":
+            r = self.http.get(self.base + "/api/admin/security/whitelist/system", timeout=10)
+            return [] if r.status_code == 404 else [e["startAddress"] for e in r.json()["managementAPI"]]
+        if self.vendor == "talend":
+            r = self.http.get(self.base + "/security/ip-allowlist/ips", timeout=10)
+            return [] if r.status_code == 404 else [e["ip"] for e in r.json()]
+        if self.vendor == "codearts":
+            return [e["ip_start"] for e in self.http.get(self.base + "/v4/tenant/trusted-ip-addresses", timeout=10).json()]
+        return [e["ipAddress"] for e in self.http.get(self.base + "/addresses", timeout=10).json()]
+
+    def add(self, address):
+        if self.vendor == "hdp":
+            r = self.http.post(self.base + "/api/admin/security/whitelist/system",
+                               json={"managementAPI": [{"startAddress": address}]}, timeout=10)
+        elif self.vendor == "talend":
+            r = self.http.post(self.base + "/security/ip-allowlist",
+                               json={"enabled": False, "description": "t", "ips": [{"ip": address, "description": "t"}]},
+                               timeout=10)
+        elif self.vendor == "codearts":
+            r = self.http.post(self.base + "/v4/tenant/trusted-ip-addresses",
+                               json={"ip_type": 0, "ip_start": address, "view_flag": 1}, timeout=10)
+        else:
+            r = self.http.post(self.base + "/addresses", json={"ipAddress": address, "policy": "allow"}, timeout=10)
+        assert r.status_code < 300, r.text
+
+
+@pytest.mark.parametrize("run", range(1, 5))
+@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+def test_a_base_url_alone_isolates(allowlist_emulator, vendor, run):
+    client = Client(vendor, allowlist_emulator.base(vendor), allowlist_emulator.credentials[vendor])
+    assert client.addresses() == []  # no other test's writes
+    client.add(ADDRESS % run)
+    assert client.addresses() == [ADDRESS % run]
+    # the control plane sees the same namespace
+    assert allowlist_emulator.admin.requests(vendor=vendor)
+
+
+def test_a_made_namespace(allowlist_emulator):
+    """Another namespace this test makes (by header) is dropped when it ends, with its fault rules."""
+    requests.post(allowlist_emulator.url + "/_emulator/faults", json={"vendor": "hdp", "status": 500},
+                  headers={"X-Emulator-Namespace": "made-by-a-test"}, timeout=10).raise_for_status()
+
+
+def test_z_nothing_is_left(allowlist_emulator, request):
+    target = request.getfixturevalue("_allowlist_target")
+    if target.server is None:
+        pytest.skip("in-process only: the store is not reachable on a target")
+    emulator = target.server.emulator
+    assert [n for n in emulator.store.names() if n != "default"] == []
+    assert emulator.faults.rules == []
+'''
+
+
+def test_a_client_given_only_base_urls_is_isolated(pytester):
+    pytester.makepyfile(test_base_only=BASE_URL_ONLY_TESTS)
+    result = pytester.runpytest_subprocess(*INNER)
+    result.assert_outcomes(passed=18)
+
+
+def test_a_client_given_only_base_urls_is_isolated_under_xdist(pytester):
+    pytester.makepyfile(test_base_only=BASE_URL_ONLY_TESTS)
+    result = pytester.runpytest_subprocess(*INNER, "-p", "xdist", "-n", "2")
+    result.assert_outcomes(passed=18)
+
+
+def test_a_client_given_only_base_urls_against_a_target_emulator(pytester, server):
+    pytester.makepyfile(test_base_only=BASE_URL_ONLY_TESTS)
+    result = pytester.runpytest_subprocess(*INNER, f"--allowlist-target={server.url}")
+    result.assert_outcomes(passed=17, skipped=1)
 
 
 def _passed(result) -> int:

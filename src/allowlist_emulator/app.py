@@ -8,11 +8,12 @@ from typing import Any, Iterable
 from aiohttp import web
 
 from . import __version__
-from .control import register_control
+from .control import control_error, register_control
 from .engine.context import json_response
 from .engine.faults import Faults
 from .engine.journal import Journal
 from .engine.router import register_vendor
+from .engine.url_namespace import register_url_namespaces
 from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
@@ -89,6 +90,7 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     register_control(app, emulator)
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
+    register_url_namespaces(app, emulator, _unknown_path, control_error)  # /_ns/<name>/...: before the catch-all
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _unknown_path)  # not .*: a decoded %0A in the path must match too
     if emulator.state_file is not None:
         async def close_state_file(_app: web.Application) -> None:

@@ -3,13 +3,15 @@
 * ``allowlist_emulator``: a handle on an emulator started in-process, on a free loopback port, once per test
   session (once per pytest-xdist worker), serving all four vendors. Each test gets its own fresh namespace, so tests
   never see each other's state, also in parallel. The handle has ``url``, ``base(vendor)`` (where the vendor's paths
-  start), ``credentials[vendor]`` (the demo identities), ``namespace``, ``headers`` (send them with every request:
-  they select the namespace), and ``admin`` (reset, state, requests, faults, clock, decide).
+  start, inside the test's namespace: ``url/_ns/<namespace>``, so a client given only that base URL is isolated),
+  ``credentials[vendor]`` (the demo identities), ``namespace``, ``headers`` (the same namespace as a header, for
+  clients given ``url``), and ``admin`` (reset, state, requests, faults, clock, decide). The namespaces a test
+  created are dropped when it ends.
 * ``allowlist_emulator_url``: just the base URL (session scope).
 * ``--allowlist-target=URL``: run the same tests against a running deployment instead (another emulator, or a real
   vendor API): no server starts; ``URL`` is used as is. ``--allowlist-target=VENDOR=URL`` (repeatable) sets one
   vendor's base; ``--allowlist-credentials=FILE`` (YAML or JSON, ``{vendor: {...}}``) replaces demo credentials.
-  The namespace header is still sent; a real API ignores it.
+  A target that is an emulator gets namespaced bases too; a real API gets its own URLs (and ignores the header).
 """
 
 from __future__ import annotations
@@ -145,10 +147,12 @@ class Target:
     """Where the session's tests go: an in-process server, or ``--allowlist-target``."""
 
     def __init__(self, url: str, bases: dict[str, str], credentials: dict[str, dict], server: Any = None,
-                 admin_token: str | None = None, worker: str = "main", emulator: bool = True):
+                 admin_token: str | None = None, worker: str = "main", emulator: bool = True,
+                 mounts: dict[str, str] | None = None):
         self.emulator = emulator  # False: a real deployment, which has no control plane
         self.url = url.rstrip("/")
         self.bases = bases
+        self.mounts = mounts or {}  # vendor → where an emulator at ``url`` serves it: those bases take /_ns/<name>
         self.credentials = credentials
         self.server = server
         self.admin_token = admin_token
@@ -159,16 +163,28 @@ class Target:
     def external(self) -> bool:
         return self.server is None
 
-    def base(self, vendor: str) -> str:
+    def base(self, vendor: str, namespace: str | None = None) -> str:
         if vendor not in self.bases:
             raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(self.bases)}")
-        return self.bases[vendor]
+        mount = self.mounts.get(vendor)
+        if namespace is None or mount is None:
+            return self.bases[vendor]
+        return self.url + _namespace_path(namespace) + mount
 
     def new_namespace(self) -> str:
         return f"pytest-{self.worker}-{next(self._counter)}-{uuid.uuid4().hex[:8]}"
 
-    def drop(self, namespace: str) -> None:
-        """Forget the namespace (in-process), or reset it (a target emulator); never fails a test."""
+    def mark(self) -> int:
+        """Where the in-process store's count of created namespaces stands (before a test)."""
+        return self.server.emulator.store.created if self.server is not None else 0
+
+    def drop(self, namespace: str, mark: int = 0) -> None:
+        """In-process: forget every namespace created since ``mark`` (the test's own, and any other it made; nothing to
+        do, and no call, when it made none). A target emulator: reset the test's namespace. Never fails a test."""
+        if self.server is not None:
+            if self.server.emulator.store.created != mark:
+                self.server.call(_forget_since, self.server.emulator, mark)
+            return
         if not self.emulator:
             return
         admin = AdminClient(self.url, namespace, self.admin_token, timeout=5)
@@ -176,8 +192,19 @@ class Target:
             admin.reset()
         except (AdminError, OSError, ValueError):
             pass
-        if self.server is not None:
-            self.server.call(self.server.emulator.store.drop, namespace)
+
+
+def _forget_since(emulator: Any, mark: int) -> None:
+    """On the server's loop: drop the namespaces created since ``mark``, with their fault rules."""
+    for name in emulator.store.drop_created_since(mark):
+        if emulator.faults.rules:
+            emulator.faults.remove(name)
+
+
+def _namespace_path(name: str) -> str:
+    from .state import namespace_path  # loaded with the emulator anyway; not at plugin import
+
+    return namespace_path(name)
 
 
 class AllowlistEmulator:
@@ -193,8 +220,9 @@ class AllowlistEmulator:
         self.external = target.external  # True with --allowlist-target
 
     def base(self, vendor: str) -> str:
-        """Where ``vendor``'s spec paths start: ``url`` for most, ``url + "/b2core"`` for B2Core on the emulator."""
-        return self._target.base(vendor)
+        """Where ``vendor``'s spec paths start, in this test's namespace: ``url + "/_ns/<namespace>"`` (+ ``"/b2core"``
+        for B2Core). A client given only this base URL is isolated. Against a real deployment: its own URL."""
+        return self._target.base(vendor, self.namespace)
 
     @staticmethod
     def cassette(vendor: str, name: str) -> Path:
@@ -234,7 +262,7 @@ def _load_credentials(path: str | None) -> dict[str, dict]:
     return credentials
 
 
-def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, dict[str, str], bool]:
+def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, dict[str, str], bool, dict[str, str]]:
     default = None
     per_vendor: dict[str, str] = {}
     for value in values:
@@ -246,16 +274,20 @@ def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, di
     root = default or next(iter(per_vendor.values()))
     bases = {vendor: root for vendor in VENDORS}
     emulator = False
+    mounts: dict[str, str] = {}
     if default is not None:
         try:  # an emulator tells where each vendor is mounted (B2Core's [base])
             health = AdminClient(default, "default", admin_token, timeout=5).health()
             for vendor, mount in (health.get("bases") or {}).items():
-                bases[vendor] = default + ("" if mount in ("", "/") else mount)
+                mounts[vendor] = "" if mount in ("", "/") else mount
+                bases[vendor] = default + mounts[vendor]
             emulator = health.get("status") == "ok"
         except (AdminError, OSError, ValueError, AttributeError):
             pass  # not an emulator: every vendor at the URL itself
     bases.update(per_vendor)
-    return root, bases, emulator
+    for vendor in per_vendor:  # VENDOR=URL: that URL as it is
+        mounts.pop(vendor, None)
+    return root, bases, emulator, (mounts if emulator else {})
 
 
 @pytest.fixture(scope="session")
@@ -266,15 +298,16 @@ def _allowlist_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     targets = config.getoption("allowlist_target") or []
     worker = _worker(config)
     if targets:
-        url, bases, emulator = _external_bases(targets, admin_token)
-        yield Target(url, bases, credentials, None, admin_token, worker, emulator)
+        url, bases, emulator, mounts = _external_bases(targets, admin_token)
+        yield Target(url, bases, credentials, None, admin_token, worker, emulator, mounts)
         return
     from .app import Options
     from .server import EmulatorServer
 
     with EmulatorServer(Options(trust_forwarded_for=True)) as server:
-        bases = {vendor: server.url + server.emulator.base_path(vendor) for vendor in server.emulator.vendors}
-        yield Target(server.url, bases, credentials, server, None, worker)
+        mounts = {vendor: server.emulator.base_path(vendor) for vendor in server.emulator.vendors}
+        bases = {vendor: server.url + mount for vendor, mount in mounts.items()}
+        yield Target(server.url, bases, credentials, server, None, worker, mounts=mounts)
 
 
 @pytest.fixture(scope="session")
@@ -285,10 +318,12 @@ def allowlist_emulator_url(_allowlist_target: Target) -> str:
 
 @pytest.fixture
 def allowlist_emulator(_allowlist_target: Target) -> Iterator[AllowlistEmulator]:
-    """The session's emulator, seen through a fresh namespace for this test (dropped afterwards)."""
+    """The session's emulator, seen through a fresh namespace for this test (dropped afterwards, with any other
+    namespace the test created)."""
     namespace = _allowlist_target.new_namespace()
+    mark = _allowlist_target.mark()
     yield AllowlistEmulator(_allowlist_target, namespace)
-    _allowlist_target.drop(namespace)
+    _allowlist_target.drop(namespace, mark)
 
 
 pytest_plugins = [*globals().get("pytest_plugins", []), "allowlist_emulator.contract.pytest_hook"]  # fixture allowlist_contract

@@ -12,7 +12,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from .auth import Credentials, make_auth, unused_options
-from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, run_contract
+from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, run_contract, url_namespace
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -51,7 +51,8 @@ def parser() -> argparse.ArgumentParser:
                    help=f"comma list of schemathesis phases (default {','.join(PHASES)})")
     p.add_argument("--no-stateful", action="store_true", help="leave out the stateful phase (links create → get/update/delete)")
     p.add_argument("--operation", action="append", metavar="OPERATION_ID", help="run only this operation (repeatable)")
-    p.add_argument("--namespace", help="X-Emulator-Namespace to use against an emulator (default: a fresh one)")
+    p.add_argument("--namespace", help="X-Emulator-Namespace to use against an emulator (default: the /_ns/<name> of "
+                                       "--url, else a fresh one)")
     p.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     p.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
@@ -71,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = urlsplit(args.url)
     if url.scheme not in ("http", "https") or not url.netloc:
         return usage(f"--url {args.url!r}: expected http(s)://host[:port][/path]")
+    in_url = url_namespace(args.url)
+    if in_url is not None and args.namespace is not None and args.namespace != in_url:
+        return usage(f"--namespace {args.namespace!r} and --url (/_ns/{in_url}) name different namespaces; give one")
     if args.max_examples < 1:
         return usage("--max-examples must be at least 1")
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]

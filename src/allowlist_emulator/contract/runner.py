@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..engine.spec import vendor_spec
+from ..state.namespaces import split_namespace_path
 from .auth import ClientCredentialsAuth, Credentials, VendorAuth, make_auth
 from .safety import GuardedAuth, RestoreReport, make_safety
 
@@ -177,6 +178,12 @@ class Result:
         return "\n".join(lines)
 
 
+def url_namespace(base_url: str) -> str | None:
+    """The namespace a base URL selects by its path (``http://host/_ns/<name>/...``), or None."""
+    parts = split_namespace_path(urlsplit(base_url).path)
+    return parts[0] if parts is not None else None
+
+
 def detect_emulator(base_url: str, vendor: str, timeout: float = 5.0, verify: bool | str = True) -> dict | None:
     """The emulator's health document when ``base_url``'s origin answers ``GET /_emulator/health`` like one."""
     parts = urlsplit(base_url)
@@ -237,7 +244,8 @@ def run_contract(
     Without ``allow_writes`` only GET operations run. With it, every scope the run writes to is snapshotted before
     the first write and restored at the end, also on failure and Ctrl-C; on live targets (anything that does not
     answer ``/_emulator/health``) the operations in ``safety.py``'s guards are left out.
-    ``namespace``: the ``X-Emulator-Namespace`` to use against an emulator (default: a fresh one per run).
+    ``namespace``: the ``X-Emulator-Namespace`` to use against an emulator (default: the ``/_ns/<name>`` of
+    ``base_url``, else a fresh one per run).
     ``operations``: run only these operationIds.
     """
     import schemathesis
@@ -249,6 +257,9 @@ def run_contract(
     if unknown:
         raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
     base_url = base_url.rstrip("/")
+    in_url = url_namespace(base_url)
+    if in_url is not None and namespace is not None and namespace != in_url:
+        raise ValueError(f"namespace {namespace!r} and the base URL (/_ns/{in_url}) name different namespaces")
     started = time.monotonic()
     seed = seed if seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
     say = progress or (lambda _line: None)
@@ -260,8 +271,8 @@ def run_contract(
     health = detect_emulator(base_url, vendor, verify=verify)
     emulator = health is not None
     headers: dict[str, str] = {}
-    if emulator:
-        namespace = namespace or f"contract-{uuid.uuid4().hex[:12]}"
+    if emulator:  # a base URL under /_ns/<name> has chosen the namespace: the header names the same one
+        namespace = url_namespace(base_url) or namespace or f"contract-{uuid.uuid4().hex[:12]}"
         headers[NAMESPACE_HEADER] = namespace
     else:
         namespace = None

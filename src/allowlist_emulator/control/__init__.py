@@ -28,7 +28,8 @@ PREFIX = "/_emulator"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 
 
-def _error(status: int, message: str, field: str | None = None) -> web.Response:
+def control_error(status: int, message: str, field: str | None = None) -> web.Response:
+    """The control plane's error body."""
     return json_response({"error": {"status": status, "message": message, "field": field}}, status=status)
 
 
@@ -65,16 +66,16 @@ class Control:
         async def guard(request: web.Request) -> web.StreamResponse:
             token = self.em.options.admin_token
             if token and not authorized(request, token, ADMIN_HEADER):
-                return _error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
+                return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
             try:
                 response = await handler(request)
                 if request.method != "GET" and response.status < 400 and self.em.journal.subscribers:
                     self.announce(request)
                 return response
             except ApiError as err:
-                return _error(err.status, err.message, err.field)
+                return control_error(err.status, err.message, err.field)
             except web.HTTPRequestEntityTooLarge:
-                return _error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
+                return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 
         return guard
 

@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..state import URL_PREFIX
+
 
 @dataclass(slots=True)
 class Entry:
@@ -147,6 +149,18 @@ class Journal:
             if subscriber.namespace == namespace or namespace == "*" or subscriber.namespace == "*":
                 subscriber.push(item)
 
+    @property
+    def seq(self) -> int:
+        """The number of the last entry recorded (0: none yet)."""
+        return self._seq
+
+    def amend_path(self, seq: int, path: str) -> None:
+        """Show ``path`` in entry ``seq`` if it is the last one recorded (a request under ``/_ns/<name>``: the entry
+        shows the path as the client sent it, not the one its handler saw)."""
+        if self._seq == seq and self._entries:
+            entry = self._entries[-1]
+            self._entries[-1] = entry[:6] + (path,) + entry[7:]
+
     def select(self, namespace: str, vendor: str | None = None, method: str | None = None, path: str | None = None,
                status: int | None = None, operation_id: str | None = None) -> Iterable[Entry]:
         for item in self._entries:
@@ -157,7 +171,7 @@ class Journal:
                 continue
             if method and entry.method != method.upper():
                 continue
-            if path and entry.path != path:
+            if path and entry.path != path and entry.path != f"{URL_PREFIX}{entry.namespace}{path}":  # as sent, or routed
                 continue
             if status is not None and entry.status != status:
                 continue

@@ -120,6 +120,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
         return _finish(ctx, response, started)
 
     handle.__name__ = f"{vendor.key}.{op.operation_id}"
+    handle.vendor = vendor  # type: ignore[attr-defined]  # whose error shape a refused /_ns/<name>/ request gets
     return handle
 
 
@@ -138,6 +139,7 @@ def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, k
             err = ApiError(status, f"path {request.path} does not exist", kind=kind)
         return _finish(ctx, vendor.render_error(err, ctx), started)
 
+    handle.vendor = vendor  # type: ignore[attr-defined]
     return handle
 
 

@@ -8,6 +8,9 @@ query (order-insensitive) and body (JSON-equal when both are JSON; form fields c
 * A request that matches nothing gets 404 with ``X-Allowlist-Replay: miss`` and a JSON body naming the nearest
   recorded interaction and why it did not match. Hits carry ``X-Allowlist-Replay: hit`` and
   ``X-Allowlist-Replay-Interaction: <index>``.
+* Namespaces, as on the emulator: ``/_ns/<name>`` before a path (in a request or in a recorded URI) is not part of
+  what is matched, and each namespace (that prefix, or ``X-Emulator-Namespace``) plays the cassettes from the start,
+  so parallel tests, each in its own namespace, each get the recorded sequence.
 * ``GET /_replay`` reports what was played.
 """
 
@@ -25,6 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from aiohttp import web
 from multidict import CIMultiDict
 
+from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, split_namespace_path
 from . import cassette as cas
 from .cassette import PLACEHOLDER, Interaction
 
@@ -127,7 +131,15 @@ class Recorded:
     source: str
     path: str
     query: list[tuple[str, str]]
-    played: int = 0
+    played: int = 0  # in every namespace
+
+
+def _routed(raw_path: str) -> tuple[str | None, str]:
+    """(the namespace a ``/_ns/<name>`` prefix names, or None; the path without it, percent-decoded)."""
+    parts = split_namespace_path(raw_path)
+    if parts is None:
+        return None, unquote(raw_path or "/")
+    return parts[0], unquote(parts[1])
 
 
 class Replayer:
@@ -137,10 +149,11 @@ class Replayer:
         self.recorded = []
         for source, item in interactions:
             parsed = urlsplit(item.uri)
-            self.recorded.append(Recorded(item, source, unquote(parsed.path or "/"),
+            self.recorded.append(Recorded(item, source, _routed(parsed.path)[1],
                                           parse_qsl(parsed.query, keep_blank_values=True)))
         self.stream = stream
         self.misses = 0
+        self.played: dict[str, dict[int, int]] = {}  # namespace → interaction index → times played there
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], stream: IO[str] | None = None) -> "Replayer":
@@ -156,13 +169,15 @@ class Replayer:
                 and _pairs_equal(entry.query, incoming.query)
                 and body_matches(item.request_body, incoming.body, incoming.content_type, item.request_header("Content-Type")))
 
-    def find(self, incoming: Incoming) -> int | None:
-        """Index of the interaction to answer with: the first matching one not yet played, else the last match."""
+    def find(self, incoming: Incoming, namespace: str = DEFAULT_NAMESPACE) -> int | None:
+        """Index of the interaction to answer with: the first matching one not yet played in ``namespace``, else the
+        last match."""
         candidates = [i for i, entry in enumerate(self.recorded) if self._matches(entry, incoming)]
         if not candidates:
             return None
+        played = self.played.get(namespace, {})
         for index in candidates:
-            if self.recorded[index].played == 0:
+            if not played.get(index):
                 return index
         return candidates[-1]
 
@@ -219,14 +234,20 @@ class Replayer:
         })
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        in_url, path = _routed(request.rel_url.raw_path)
+        sent = request.headers.get(NAMESPACE_HEADER)
+        if in_url is not None and sent is not None and (sent or DEFAULT_NAMESPACE) != in_url:
+            return web.json_response({"error": f"{NAMESPACE_HEADER} names the namespace {sent!r} but the URL (/_ns/<name>) "
+                                               f"names {in_url!r}"}, status=400, headers={REPLAY_HEADER: "miss"})
+        namespace = in_url or sent or DEFAULT_NAMESPACE
         incoming = Incoming(
             method=request.method.upper(),
-            path=unquote(request.rel_url.raw_path),
+            path=path,
             query=parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True),
             body=await request.read(),
             content_type=request.headers.get("Content-Type", ""),
         )
-        index = self.find(incoming)
+        index = self.find(incoming, namespace)
         if index is None:
             self.misses += 1
             nearest = self.nearest(incoming)
@@ -239,6 +260,8 @@ class Replayer:
             )
         entry = self.recorded[index]
         entry.played += 1
+        played = self.played.setdefault(namespace, {})
+        played[index] = played.get(index, 0) + 1
         item = entry.interaction
         headers = CIMultiDict((k, v) for k, v in item.response_headers if k.lower() not in _NOT_REPLAYED)
         headers[REPLAY_HEADER] = "hit"

@@ -8,6 +8,8 @@
 """
 
 from .clock import Clock, parse_iso
-from .namespaces import DEFAULT_NAMESPACE, MAX_NAMESPACE_NAME, NAMESPACE_HEADER, Namespace, Store
+from .namespaces import (DEFAULT_NAMESPACE, MAX_NAMESPACE_NAME, NAMESPACE_HEADER, URL_PREFIX, Namespace, Store,
+                         namespace_path, split_namespace_path)
 
-__all__ = ["Clock", "parse_iso", "DEFAULT_NAMESPACE", "MAX_NAMESPACE_NAME", "NAMESPACE_HEADER", "Namespace", "Store"]
+__all__ = ["Clock", "parse_iso", "DEFAULT_NAMESPACE", "MAX_NAMESPACE_NAME", "NAMESPACE_HEADER", "URL_PREFIX", "Namespace",
+           "Store", "namespace_path", "split_namespace_path"]

@@ -11,6 +11,7 @@ import random
 import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from .clock import Clock
 from ..engine.errors import LIMIT, ApiError
@@ -26,13 +27,40 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 MAX_NAMESPACE_NAME = 128
+URL_PREFIX = "/_ns/"  # /_ns/<name>/...: the namespace chosen by URL (engine/url_namespace.py)
+
+
+def split_namespace_path(raw_path: str) -> tuple[str, str] | None:
+    """``/_ns/<name>/<rest>`` (raw, percent-encoded) → (the name decoded once, the raw rest, at least ``/``); None when
+    the path has no such prefix or no name."""
+    if not raw_path.startswith(URL_PREFIX):
+        return None
+    raw_name, slash, rest = raw_path[len(URL_PREFIX):].partition("/")
+    if not raw_name:
+        return None
+    return unquote(raw_name, errors="surrogateescape"), slash + rest or "/"
+
+
+def namespace_path(name: str) -> str:
+    """The URL prefix that selects ``name``: ``/_ns/`` + the name percent-encoded (``/`` and ``%`` included)."""
+    return URL_PREFIX + quote(name, safe="")
+
+
+def name_problem(name: str, field: str = NAMESPACE_HEADER) -> str | None:
+    """Why ``name`` cannot name a namespace (``field`` is where it came from), or None."""
+    if len(name) > MAX_NAMESPACE_NAME:
+        return f"{field}: longer than {MAX_NAMESPACE_NAME} characters"
+    if not name.isprintable():  # control characters, or bytes that are not UTF-8 (kept by aiohttp as surrogates)
+        return f"{field}: must be printable UTF-8 text"
+    return None
 
 
 class Namespace:
-    __slots__ = ("name", "clock", "_models", "_store", "_requests")
+    __slots__ = ("name", "number", "clock", "_models", "_store", "_requests")
 
-    def __init__(self, name: str, store: "Store", clock: Clock | None = None):
+    def __init__(self, name: str, store: "Store", clock: Clock | None = None, number: int = 0):
         self.name = name
+        self.number = number  # the Store's count of namespaces created, this one included: what was created since when
         self.clock = clock or Clock()
         self._models: dict[str, Any] = {}
         self._store = store
@@ -109,6 +137,7 @@ class Store:
         self.seed = seed
         self.max_namespaces = max_namespaces
         self._namespaces: OrderedDict[str, Namespace] = OrderedDict()
+        self.created = 0  # namespaces created so far (dropped ones included)
 
     def vendor_config(self, vendor: str) -> dict:
         return (self.config.get("vendors") or {}).get(vendor) or {}
@@ -117,10 +146,9 @@ class Store:
         name = name or DEFAULT_NAMESPACE
         namespace = self._namespaces.get(name)
         if namespace is None:
-            if len(name) > MAX_NAMESPACE_NAME:
-                raise ApiError(400, f"{NAMESPACE_HEADER}: longer than {MAX_NAMESPACE_NAME} characters", kind=LIMIT, field=NAMESPACE_HEADER)
-            if not name.isprintable():  # control characters, or bytes that are not UTF-8 (kept by aiohttp as surrogates)
-                raise ApiError(400, f"{NAMESPACE_HEADER}: must be printable UTF-8 text", kind=LIMIT, field=NAMESPACE_HEADER)
+            problem = name_problem(name)
+            if problem is not None:
+                raise ApiError(400, problem, kind=LIMIT, field=NAMESPACE_HEADER)
             if len(self._namespaces) >= self.max_namespaces:
                 raise ApiError(
                     503,
@@ -129,7 +157,8 @@ class Store:
                     kind=LIMIT,
                     field=NAMESPACE_HEADER,
                 )
-            namespace = self._namespaces[name] = Namespace(name, self)
+            self.created += 1
+            namespace = self._namespaces[name] = Namespace(name, self, number=self.created)
         return namespace
 
     def names(self) -> list[str]:
@@ -140,3 +169,15 @@ class Store:
 
     def drop(self, name: str) -> None:
         self._namespaces.pop(name, None)
+
+    def drop_created_since(self, mark: int) -> list[str]:
+        """Forget every namespace created after ``created`` was ``mark`` (the pytest plugin: what one test created);
+        the names dropped. Costs the number of such namespaces: they are the last ones in creation order."""
+        names = []
+        for namespace in reversed(self._namespaces.values()):
+            if namespace.number <= mark:
+                break
+            names.append(namespace.name)
+        for name in names:
+            del self._namespaces[name]
+        return names

@@ -1,0 +1,134 @@
+"""What choosing the namespace by URL (``/_ns/<name>/...``) costs a request, against the header form.
+
+    .venv/bin/python bench/url_namespace_cost.py                       # 4 scenarios x 5 rounds x 2 forms x 4 s, ~3 minutes
+    .venv/bin/python bench/url_namespace_cost.py --scenarios read-hdp --rounds 3 --duration 2
+
+One emulator process per scenario (bench/run.py's scenarios, setup and load generator). Both forms use the same
+namespace, ``bench``: the header form sends ``X-Emulator-Namespace: bench`` to the plain path, the URL form sends
+``/_ns/bench`` + the path and no header. Rounds alternate header, URL, header, URL ... in the same process, so a
+neighbour's burst on this shared machine hits both forms alike. Per form: req/s of its best round (as bench/run.py)
+and the median p50 and p99 over its rounds; then, per round, the server's own CPU time (utime + stime from
+/proc) per request over sequential keep-alive requests: the figure a loaded machine disturbs least. Requests without the prefix never reach the ``/_ns/`` route, so the
+header form's figures are also what every request paid before the URL form existed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import loadgen  # noqa: E402
+import run  # noqa: E402
+
+NAMESPACE = "bench"
+HEADER = {"X-Emulator-Namespace": NAMESPACE}
+PREFIX = f"/_ns/{NAMESPACE}"
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process: what it spent, whatever the neighbours did to the wall clock."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def cpu_per_request(port: int, pid: int, method: str, path: str, headers: dict, body: str | None, n: int, base: int) -> float:
+    """Server CPU µs per request over ``n`` sequential keep-alive requests."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        before = cpu_seconds(pid)
+        for i in range(n):
+            data = body.replace("{n}", loadgen.counter_ip(base + i)).encode() if body else None
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 400:
+                raise RuntimeError(f"{method} {path} → {response.status}")
+        return (cpu_seconds(pid) - before) / n * 1e6
+    finally:
+        conn.close()
+
+
+def measure(sc: run.Scenario, rounds: int, duration: float, warmup: float, connections: int, tool: str,
+            cpu_requests: int) -> dict:
+    cmd, env = run.emulator_cmd()
+    server = run.Server("emulator", cmd, env)
+    auth = {k: v for k, v in sc.headers.items() if k != "Content-Type"}
+    forms = {"header": ("", {**sc.headers, **HEADER}), "url": (PREFIX, dict(sc.headers))}
+    results: dict[str, list[dict]] = {"header": [], "url": []}
+    try:
+        server.start(sc.ready, auth)
+        for method, path, body in sc.setup:  # once, into the namespace both forms use
+            status, text, _ = run.request(server.port, method, path, {**auth, **run.JSON, **HEADER}, body)
+            if status >= 300:
+                raise RuntimeError(f"setup {method} {path} → {status} {text[:200]!r}")
+        base = f"http://127.0.0.1:{server.port}"
+        counter = 0
+        for form, (prefix, headers) in forms.items():  # warm both up
+            counter += 1_000_000
+            loadgen.run(loadgen.Load(sc.method, base + prefix + sc.path, headers, sc.body, counter), connections, warmup, tool)
+        for _ in range(rounds):
+            for form, (prefix, headers) in forms.items():
+                counter += 1_000_000  # write-codearts: a fresh address range each round
+                load = loadgen.Load(sc.method, base + prefix + sc.path, headers, sc.body, counter)
+                row = loadgen.run(load, connections, duration, tool)
+                counter += 1_000_000
+                row["cpu_us"] = cpu_per_request(server.port, server.proc.pid, sc.method, prefix + sc.path, headers,
+                                                sc.body, cpu_requests, counter)
+                results[form].append(row)
+        status, _, _ = run.request(server.port, sc.method, PREFIX + sc.path, sc.headers,
+                                   sc.body.replace("{n}", "192.0.2.250") if sc.body else None)
+    finally:
+        server.stop()
+    out: dict = {"scenario": sc.key, "title": sc.title, "url_form_status": status}
+    for form, rows in results.items():
+        out[form] = {
+            "rps": max(r["rps"] for r in rows),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rows),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rows),
+            "errors": sum(r["errors"] for r in rows),
+            "cpu_us": statistics.median(r["cpu_us"] for r in rows),
+            "rounds": rows,
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scenarios", help=f"comma list (default all): {', '.join(s.key for s in run.scenarios())}")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--duration", type=float, default=4.0)
+    p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    p.add_argument("--cpu-requests", type=int, default=3000, help="sequential requests per round for the CPU figure")
+    args = p.parse_args(argv)
+    chosen = [s for s in run.scenarios() if not args.scenarios or s.key in args.scenarios.split(",")]
+    tool = "wrk" if args.loadgen == "wrk" or (args.loadgen == "auto" and loadgen.have_wrk()) else "python"
+    print(f"load: {tool}, {args.connections} connections, {args.rounds} rounds x {args.duration:g} s per form, alternating",
+          flush=True)
+    print(f"{'scenario':<38} {'header req/s':>12} {'URL req/s':>10} {'Δ req/s':>8} {'p50 H/U ms':>12} {'p99 H/U ms':>12} "
+          f"{'server CPU µs/req H/U':>22} {'err':>4}")
+    for sc in chosen:
+        r = measure(sc, args.rounds, args.duration, args.warmup, args.connections, tool, args.cpu_requests)
+        h, u = r["header"], r["url"]
+        delta = 100.0 * (u["rps"] - h["rps"]) / h["rps"]
+        cpu = f"{h['cpu_us']:.0f}/{u['cpu_us']:.0f} ({u['cpu_us'] - h['cpu_us']:+.1f})"
+        print(f"{sc.title:<38} {h['rps']:>12,.0f} {u['rps']:>10,.0f} {delta:>+7.1f}% "
+              f"{h['p50_ms']:>5.2f}/{u['p50_ms']:<5.2f} {h['p99_ms']:>5.1f}/{u['p99_ms']:<5.1f} {cpu:>22} "
+              f"{h['errors'] + u['errors']:>4}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
