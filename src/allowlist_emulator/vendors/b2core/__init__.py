@@ -9,6 +9,7 @@ VENDOR = Vendor(
     handlers=handlers.HANDLERS,
     model=models.B2CoreModel,
     render_error=errors.render,
+    error_summary=errors.summary,
     authenticate=auth.authenticate,
     decide=models.decide,
     place_generated=models.place_generated,
