@@ -12,6 +12,7 @@ from aiohttp import web
 
 from allowlist_emulator.app import Options, build_app
 from allowlist_emulator.contract import run_contract
+from allowlist_emulator.contract.runner import PHASES, SCHEMATHESIS_CHECKS, CheckFailure, expectations
 from allowlist_emulator.engine.spec import vendor_spec
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
@@ -26,14 +27,25 @@ def test_registry_has_all_four_vendors():
     assert sorted(REGISTRY) == sorted(ALL_VENDORS), "every vendor must be registered, so its contract suite runs"
 
 
+def test_the_suite_runs_every_schemathesis_check():
+    import schemathesis.specs.openapi.checks  # noqa: F401 (registers the OpenAPI checks)
+    from schemathesis.checks import CHECKS as REGISTERED
+
+    assert set(SCHEMATHESIS_CHECKS) == set(REGISTERED.get_all_names()), "a check schemathesis has is not run"
+    assert PHASES == ("examples", "coverage", "fuzzing", "stateful")
+
+
 # The exact address patterns of Talend's and B2Core's specs (issue 13: the schemas say what the emulator accepts)
 # make schemathesis' coverage phase send many more cases: measured alone on the shared 2-core box, Talend 78 s with
 # format-only `ip` and 260 s with the patterns, B2Core 176 s. 600 s keeps a loaded run from timing out.
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("vendor", ALL_VENDORS)
 def test_contract_passes_against_the_emulator(server, vendor):
+    """Every schemathesis check, every phase, positive and negative data: no finding but those the spec's
+    x-fidelity lists with their reason (printed here)."""
     result = run_contract(vendor, server.url + server.emulator.base_path(vendor), allow_writes=True,
                           max_examples=CI_EXAMPLES, seed=20240601)
+    print(result.summary())
     assert result.emulator and result.namespace
     assert result.ok, result.summary()
     assert result.exit_code == 0
@@ -43,6 +55,33 @@ def test_contract_passes_against_the_emulator(server, vendor):
     # The stateful phase (OpenAPI links create → get/update/delete) ran.
     assert any("stateful" in op.phases for op in result.operations.values()), result.summary()
     assert result.restore is not None and result.restore.ok, result.summary()
+
+
+def test_x_fidelity_expected_findings_are_well_formed_and_narrow():
+    for vendor in ALL_VENDORS:
+        for op_id, items in expectations(vendor_spec(vendor)).items():
+            for item in items:
+                assert item.check in SCHEMATHESIS_CHECKS and item.reason and item.gap, (vendor, op_id)
+                # An expected finding covers one refusal, not every answer of the check: a 200 or a 500 never matches.
+                for answer in ("200 {}", "500 Internal Server Error", "400 {}"):
+                    assert not item.covers(CheckFailure(item.check, op_id, "", "", "", "", response=answer)), (
+                        vendor, op_id, item.answer.pattern, answer)
+
+
+def test_an_expected_finding_needs_check_answer_and_reason():
+    from allowlist_emulator.engine.spec import Spec
+
+    spec = vendor_spec("hdp")
+    op = spec.operations[0]
+    for entry, message in (({"gap": "g", "choice": "c", "check": "positive_data_acceptance"}, "needs check, answer"),
+                           ({"gap": "g", "choice": "c", "check": "no_such_check", "answer": "x", "reason": "r"},
+                            "unknown check"),
+                           ({"gap": "g", "choice": "c", "check": "positive_data_acceptance", "answer": "(",
+                             "reason": "r"}, "not a regular expression")):
+        fake_op = type(op)(**{**{k: getattr(op, k) for k in op.__slots__}, "raw": {"x-fidelity": [entry]}})
+        fake = Spec(**{**{k: getattr(spec, k) for k in spec.__slots__}, "operations": (fake_op,)})
+        with pytest.raises(ValueError, match=message):
+            expectations(fake)
 
 
 def test_read_only_run_sends_no_writes(server):

@@ -1,6 +1,11 @@
 """Run schemathesis against a base URL with the project's spec: :func:`run_contract`, shared by the CLI, the
 project's tests and the pytest hook.
 
+Expected findings: an operation's ``x-fidelity`` entry with ``check`` (a schemathesis check name), ``answer`` (a
+regular expression searched in the failing answer, ``"<status> <body>"``) and ``reason`` marks a check failure the
+emulator gives by design (e.g. ``positive_data_acceptance`` on a duplicate, a rule no schema can state). Such a
+failure is recorded in :attr:`OperationResult.expected` (and printed), not in ``failures``; any other stays a failure.
+
 How: the vendor's spec (``vendor_spec(key).document``) is loaded with ``schemathesis.openapi.from_dict`` and a
 ``schemathesis.Config`` built here (base URL, seed, checks, phases, max examples), the vendor's auth adapter is
 attached with ``schema.auth.set_from_requests``, and the run is schemathesis's own engine
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import uuid
 from collections import Counter
@@ -41,8 +47,13 @@ SCHEMATHESIS_CHECKS: dict[str, str] = {
     "ignored_auth": "operations that declare security refuse requests without or with wrong credentials",
     "use_after_free": "a deleted resource is no longer reachable (stateful phase)",
     "ensure_resource_availability": "a created resource is reachable right after creation (stateful phase)",
+    "positive_data_acceptance": "requests that follow the spec's schema are accepted with 2xx (or a declared 4xx)",
+    "missing_required_header": "a request without a required header (e.g. Authorization) is refused with 4xx",
+    "unsupported_method": "a method the path does not declare is answered 405",
+    "allow_header_conformance": "a 405 carries an Allow header listing exactly the path's methods",
+    "object_level_authorization": "what one identity created another identity cannot read (with a second identity)",
 }
-#: ... plus the project's own (probes.py): malformed addresses in the documented request examples get a 4xx.
+#: ... every one of them is run (schemathesis's ``--checks all``), plus the project's own (probes.py): malformed addresses in the documented request examples get a 4xx.
 CHECKS: dict[str, str] = {
     **SCHEMATHESIS_CHECKS,
     "invalid_address_rejection": "a write with a malformed address (e.g. 10.20.30.256) is refused with 4xx (needs --allow-writes)",
@@ -60,9 +71,47 @@ class CheckFailure:
     message: str
     phase: str
     reproduce: str = ""  # curl command(s)
+    response: str = ""  # the answer that failed the check: "<status> <body, cut to 500 characters>"
 
     def line(self) -> str:
         return f"{self.check}: {self.operation} ({self.label}): {self.title}. {self.message}".strip()
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """An ``x-fidelity`` entry that names a check failure the emulator gives by design (see the module docstring)."""
+
+    check: str
+    answer: re.Pattern
+    reason: str
+    gap: str
+
+    def covers(self, failure: CheckFailure) -> bool:
+        return failure.check == self.check and bool(failure.response) and bool(self.answer.search(failure.response))
+
+
+def expectations(spec) -> dict[str, tuple[Expectation, ...]]:
+    """Per operationId, the expected check failures its ``x-fidelity`` lists. A malformed entry raises ValueError."""
+    found: dict[str, tuple[Expectation, ...]] = {}
+    for op in spec.operations:
+        items = []
+        for entry in op.raw.get("x-fidelity") or []:
+            keys = {"check", "answer", "reason"} & set(entry)
+            if not keys:
+                continue
+            where = f"specs/{spec.vendor}.yaml {op.operation_id} x-fidelity {entry.get('gap', '')[:60]!r}"
+            if keys != {"check", "answer", "reason"} or not all(isinstance(entry[k], str) and entry[k] for k in keys):
+                raise ValueError(f"{where}: an expected finding needs check, answer and reason (non-empty strings)")
+            if entry["check"] not in SCHEMATHESIS_CHECKS:
+                raise ValueError(f"{where}: unknown check {entry['check']!r}")
+            try:
+                pattern = re.compile(entry["answer"])
+            except re.error as exc:
+                raise ValueError(f"{where}: answer is not a regular expression: {exc}") from None
+            items.append(Expectation(entry["check"], pattern, entry["reason"], entry.get("gap", "")))
+        if items:
+            found[op.operation_id] = tuple(items)
+    return found
 
 
 @dataclass
@@ -73,6 +122,7 @@ class OperationResult:
     statuses: Counter = field(default_factory=Counter)
     phases: set[str] = field(default_factory=set)
     failures: list[CheckFailure] = field(default_factory=list)
+    expected: list[tuple[CheckFailure, Expectation]] = field(default_factory=list)  # listed in x-fidelity
     excluded: str | None = None  # why it did not run (read-only run, live-target guard)
 
     @property
@@ -89,6 +139,8 @@ class OperationResult:
             detail = f"{self.cases} requests [{statuses}]"
             if self.failures:
                 detail += "; failed: " + ", ".join(sorted({f.check for f in self.failures}))
+            if self.expected:
+                detail += "; expected (x-fidelity): " + ", ".join(sorted({f.check for f, _ in self.expected}))
         return f"{state:8} {self.operation_id:36} {self.label:60} {detail}"
 
 
@@ -133,6 +185,10 @@ class Result:
     def exit_code(self) -> int:
         return 0 if self.ok else 1
 
+    @property
+    def expected(self) -> list[tuple[CheckFailure, Expectation]]:
+        return [pair for op in self.operations.values() for pair in op.expected]
+
     def failures_of(self, check: str) -> list[CheckFailure]:
         return [f for f in self.failures if f.check == check]
 
@@ -156,6 +212,17 @@ class Result:
                 lines.append(f"  - {failure.line()}")
                 if failure.reproduce:
                     lines += ["      " + row for row in failure.reproduce.splitlines()[:6]]
+                if failure.response:
+                    lines.append(f"      answered {failure.response}")
+        if details and self.expected:
+            lines += ["", "Expected (listed with their reason in the operation's x-fidelity):"]
+            seen_expected = set()
+            for failure, why in self.expected:
+                if (failure.operation, why) in seen_expected:
+                    continue
+                seen_expected.add((failure.operation, why))
+                lines.append(f"  - {failure.check}: {failure.operation}: answered {failure.response[:160]}")
+                lines.append(f"      because {why.reason}")
         if self.errors:
             lines += ["", "Errors:"] + [f"  - {e[:500]}" for e in self.errors[:20]]
         if self.restore is not None:
@@ -211,6 +278,8 @@ def _config(base_url: str, seed: int, max_examples: int, phases: Sequence[str], 
         "tls-verify": verify,
         "generation": {"max-examples": max_examples},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in checks if name in SCHEMATHESIS_CHECKS}},
+        # Go on after a failure: an expected one (x-fidelity) must not end the scenario before an unexpected one.
+        "continue-on-failure": True,
         "phases": {name: {"enabled": name in phases} for name in PHASES},
     }
     if unexpected_methods is not None:
@@ -265,6 +334,7 @@ def run_contract(
     say = progress or (lambda _line: None)
 
     spec = vendor_spec(vendor)
+    expected_by_op = expectations(spec)
     by_label = {f"{op.method} {op.path}": op.operation_id for op in spec.operations}
     results = {op.operation_id: OperationResult(op.operation_id, f"{op.method} {op.path}") for op in spec.operations}
 
@@ -351,17 +421,25 @@ def run_contract(
                 failure = check.failure_info.failure
                 label = failure.operation or label
                 op_id = by_label.get(label, label)
-                key = (check.name, op_id, failure.title, failure.message)
+                interaction = recorder.interactions.get(case_id)
+                answer = interaction.response if interaction is not None else None
+                record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
+                                      message=failure.message.strip(), phase=phase,
+                                      reproduce=check.failure_info.code_sample or "",
+                                      response=f"{answer.status_code} {answer.content[:500].decode('utf-8', 'replace')}"
+                                      if answer is not None else "")
+                why = next((e for e in expected_by_op.get(op_id, ()) if e.covers(record)), None)
+                key = (check.name, op_id, failure.title, failure.message, why)
                 if key in seen_failures:
                     continue
                 seen_failures.add(key)
-                record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
-                                      message=failure.message.strip(), phase=phase,
-                                      reproduce=check.failure_info.code_sample or "")
                 target = results.get(op_id)
                 if target is None:
                     target = results.setdefault(op_id, OperationResult(op_id, label))
-                target.failures.append(record)
+                if why is None:
+                    target.failures.append(record)
+                else:
+                    target.expected.append((record, why))
 
     stream = None
     try:
