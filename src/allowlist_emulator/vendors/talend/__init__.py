@@ -1,12 +1,13 @@
 """Talend Cloud: the IP allowlist API, under both /v1/management/ip-allowlist and /security/ip-allowlist."""
 
 from ..base import Vendor
-from . import auth, errors, handlers, models
+from . import auth, config, errors, handlers, models
 
 VENDOR = Vendor(
     key="talend",
     title="Talend Cloud",
     handlers=handlers.HANDLERS,
+    config_schema=config.CONFIG_SCHEMA,
     model=models.TalendModel,
     render_error=errors.render,
     authenticate=auth.authenticate,
