@@ -14,7 +14,8 @@ from aiohttp import web
 
 from ..state.clock import parse_iso
 from ..engine.context import json_response
-from ..engine.errors import ApiError
+from ..engine.errors import TIMEOUT, ApiError
+from ..engine.router import read_body, send_and_close
 from ..state import NAMESPACE_HEADER, Namespace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +47,7 @@ class Control:
                 state_file.record(namespace)
 
     async def body(self, request: web.Request) -> Any:
-        raw = await request.read()
+        raw = await read_body(request, self.em.options.body_timeout)
         try:
             return json.loads(raw or b"null")
         except (ValueError, RecursionError):
@@ -62,7 +63,8 @@ class Control:
             try:
                 return await handler(request)
             except ApiError as err:
-                return _error(err.status, err.message, err.field)
+                response = _error(err.status, err.message, err.field)
+                return await send_and_close(request, response) if err.kind == TIMEOUT else response
             except web.HTTPRequestEntityTooLarge:
                 return _error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 

@@ -49,8 +49,8 @@ def _failure_code(ctx: Ctx | None) -> int:
 def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
     request = ctx.request if ctx is not None else None
     kind = err.kind
-    if kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT):
-        out = error(INVALID_REQUEST, err.message, status=503 if err.status == 503 else 400)
+    if kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT, kinds.TIMEOUT):
+        out = error(INVALID_REQUEST, err.message, status=err.status if err.status in (408, 503) else 400)
     elif kind == kinds.ROUTE:
         out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
     elif kind == kinds.METHOD:
