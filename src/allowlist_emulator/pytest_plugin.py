@@ -44,6 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allowlist_emulator: uses the allowlist-emulator fixtures")
+    path = config.getoption("allowlist_credentials", None)
+    if path:  # a bad file stops the run once, here, naming the option, instead of failing every test that uses it
+        _load_credentials(path)
 
 
 # -- the control plane client --------------------------------------------------------------------------------------------
@@ -224,7 +227,12 @@ def _load_credentials(path: str | None) -> dict[str, dict]:
     if path:
         import yaml
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise pytest.UsageError(f"--allowlist-credentials {path}: {exc.strerror or exc}") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise pytest.UsageError(f"--allowlist-credentials {path}: not YAML or JSON: {' '.join(str(exc).split())[:200]}") from None
         if not isinstance(data, dict):
             raise pytest.UsageError(f"--allowlist-credentials {path}: expected a mapping vendor → credentials")
         for vendor, values in data.items():
