@@ -145,3 +145,24 @@ def test_a_good_start_still_works():
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_the_in_process_fixture_quiets_malformed_http(pytester):
+    """The pytest fixture's emulator has serve's log filter: a client's malformed request is one WARNING line, not an
+    aiohttp ERROR with a traceback in the user's test output."""
+    pytester.makepyfile(test_malformed="""
+        import logging, socket, urllib.parse, urllib.request
+
+        def test_nul_in_a_header(allowlist_emulator, caplog):
+            caplog.set_level(logging.WARNING, logger="aiohttp.server")
+            address = urllib.parse.urlsplit(allowlist_emulator.url)
+            with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+                sock.sendall(b"GET /api/admin/security/whitelist/tenants HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\x00b\\r\\n\\r\\n")
+                assert sock.recv(64).startswith(b"HTTP/1.0 400")
+            urllib.request.urlopen(allowlist_emulator.url + "/_emulator/health").read()
+            records = [r for r in caplog.records if r.name == "aiohttp.server"]
+            assert records and all(r.levelno == logging.WARNING and not r.exc_info for r in records)
+            assert "malformed HTTP, answered 400" in records[0].getMessage()
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
