@@ -7,7 +7,7 @@
 Three throwaway venvs under a temporary folder (from PyPI, through pip's cache):
 
 * ``plain``: ``pip install DIR`` (no extras): the packages it adds to an empty venv (pip itself left out) and the
-  megabytes of its site-packages beyond an empty venv's;
+  megabytes of its site-packages beyond an empty venv's (file sizes, and blocks on disk as ``du`` counts them);
 * ``pytest``: ``pip install pytest``; ``pytest+project``: ``pip install pytest DIR``. In each, ``python -m pytest -q``
   runs a folder holding one trivial test, ``--runs`` times (after one warm-up run that fills the bytecode caches);
   the median wall time of each, and the difference, is what installing the project adds to every pytest start-up.
@@ -53,14 +53,16 @@ def packages(python: Path) -> set[str]:
     return {item["name"].lower() for item in json.loads(out.stdout)}
 
 
-def size_mb(path: Path) -> float:
+def size_mb(path: Path, on_disk: bool = False) -> float:
+    """The files' sizes added up, in MB; ``on_disk``: the blocks they take, as ``du`` counts them."""
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
             try:
-                total += os.lstat(os.path.join(root, name)).st_size
+                info = os.lstat(os.path.join(root, name))
             except OSError:
-                pass
+                continue
+            total += info.st_blocks * 512 if on_disk else info.st_size
     return total / 1e6
 
 
@@ -94,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         tmp_path = Path(tmp)
         empty = make_venv(tmp_path / "empty")
         base_packages, base_mb = packages(empty), size_mb(site_packages(empty))
+        base_disk = size_mb(site_packages(empty), on_disk=True)
 
         plain = make_venv(tmp_path / "plain")
         pip(plain, str(project))
         plain_packages = packages(plain) - base_packages
         plain_mb = size_mb(site_packages(plain)) - base_mb
+        plain_disk = size_mb(site_packages(plain), on_disk=True) - base_disk
         plugins = pytest_plugins(plain)
 
         tests = tmp_path / "tests"
@@ -116,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "project": str(project),
         "plain_install_packages": len(plain_packages),
         "plain_install_mb": round(plain_mb, 1),
+        "plain_install_mb_on_disk": round(plain_disk, 1),
         "plain_install_with_pytest_packages": len(with_pytest),
         "pytest_plugins": plugins,
         "pytest_startup_without_s": round(statistics.median(bare_times), 3),
@@ -125,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         "packages": sorted(plain_packages),
     }
     print(f"plain install: {figures['plain_install_packages']} packages, {figures['plain_install_mb']} MB "
-          f"({figures['plain_install_with_pytest_packages']} packages with pytest)")
+          f"({figures['plain_install_mb_on_disk']} MB on disk, as du counts); "
+          f"{figures['plain_install_with_pytest_packages']} packages with pytest")
     print(f"pytest plugins registered: {', '.join(plugins) or 'none'}")
     print(f"pytest start-up, one-test file (median of {args.runs}): {figures['pytest_startup_without_s']} s without "
           f"the project, {figures['pytest_startup_with_s']} s with it (+{figures['pytest_startup_added_s']} s)")
