@@ -125,13 +125,10 @@ def _event_loop(choice: str):
     return None  # aiohttp makes the asyncio loop
 
 
-
-
 def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .app import EMULATOR, build_app
-
     from .server import quiet_malformed_http
 
     quiet_malformed_http()
