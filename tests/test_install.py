@@ -144,11 +144,14 @@ def test_the_pytest_plugin_imports_nothing_heavy():
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
     # -X importtime: "import time: self [us] | cumulative | name"; pytest is imported first, so the plugin's
-    # top-level modules' cumulative times are what it adds
-    ours = [int(line.split("|")[1]) for line in result.stderr.splitlines()
-            if line.startswith("import time:") and line.split("|")[2].strip().startswith("allowlist_emulator")
-            and not line.split("|")[2].startswith("  ")]
-    assert ours and sum(ours) < 300_000, (sum(ours), ours)
+    # top-level modules' cumulative times are what it adds. Compared with pytest's own import (the machine's load
+    # slows both alike): a plugin that pulled in aiohttp or schemathesis would cost several times pytest.
+    rows = [line.split("|") for line in result.stderr.splitlines() if line.startswith("import time:")
+            and line.split("|")[1].strip().isdigit()]
+    top = [(int(row[1]), row[2].strip()) for row in rows if not row[2].startswith("  ")]
+    ours = sum(us for us, name in top if name.startswith("allowlist_emulator"))
+    pytest_us = next(us for us, name in top if name == "pytest")
+    assert 0 < ours < pytest_us / 2, (ours, pytest_us)
 
 
 def test_pytest_hook_constants_agree_with_the_runner():

@@ -17,9 +17,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -69,6 +66,10 @@ class AdminClient:
         self.timeout = timeout
 
     def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        import urllib.error  # here: urllib.request costs more at import than the rest of the plugin (pytest start-up)
+        import urllib.parse
+        import urllib.request
+
         params = {k: v for k, v in query.items() if v is not None}
         url = f"{self.url}/_emulator{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
         headers = {NAMESPACE_HEADER: self.namespace, "Accept": "application/json"}
