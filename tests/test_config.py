@@ -53,6 +53,12 @@ def test_unknown_or_bad_keys_are_named_by_their_path(config, message):
     assert refused(config).startswith(message)
 
 
+def test_yaml_integer_keys_are_checked_as_text():
+    check_config({"vendors": {"hdp": {"whitelists": {"tenants": {2: {"managementAPI": [{"startAddress": "10.0.0.1"}]}}}},
+                              "codearts": {"whitelists": {"repositories": {1001: []}}}}})
+    assert refused({"vendors": {"hdp": {"whitelists": {"tenants": {"x": {}}}}}}).startswith("--config vendors.hdp.whitelists.tenants")
+
+
 def test_the_schema_is_assembled_from_each_vendor_folder():
     schema = config_schema(REGISTRY)
     vendors = schema["properties"]["vendors"]["properties"]

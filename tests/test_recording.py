@@ -142,6 +142,7 @@ def test_recording_the_emulator_redacts_and_records_the_target_urls(server, reco
     response = requests.post(f"{hdp_url}/api/admin/security/whitelist/tenants/2", auth=("d2cadmin", "d2cadmin"),
                              json={"managementAPI": [{"startAddress": "192.0.2.1"}]}, headers=namespace, timeout=10)
     assert response.status_code == 201 and response.json()["managementAPI"] == [{"startAddress": "192.0.2.1"}]
+    assert response.headers["Location"] == f"{hdp_url}/api/admin/security/whitelist/tenants/2"  # through the proxy
     assert requests.get(f"{hdp_url}/api/admin/security/whitelist/tenants/2?x=1", auth=("d2cadmin", "wrong-password-1"),
                         headers=namespace, timeout=10).status_code == 401
 
@@ -175,6 +176,7 @@ def test_recording_the_emulator_redacts_and_records_the_target_urls(server, reco
     assert [i.uri for i in hdp_items] == ["https://hdp.example.com/api/admin/security/whitelist/tenants/2",
                                           "https://hdp.example.com/api/admin/security/whitelist/tenants/2?x=1"]
     assert [i.status for i in hdp_items] == [201, 401] and hdp_items[0].request_header("Authorization") == "Basic <REDACTED>"
+    assert dict(hdp_items[0].response_headers)["Location"] == "https://hdp.example.com/api/admin/security/whitelist/tenants/2"
     assert cas.load(b2.cassette_path)[0].uri == f"{server.url}/b2core/tokens"
     assert json.loads(cas.load(b2.cassette_path)[0].response_body)["access_token"] == PLACEHOLDER
     auth = cas.load(ca.cassette_path)[0].request_header("Authorization")

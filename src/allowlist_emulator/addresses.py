@@ -1,7 +1,10 @@
 """Addresses, ranges and CIDR blocks, for every vendor.
 
 Everything is reduced to a :class:`Block`: an inclusive interval of integers within one address family.
-IPv4-mapped IPv6 addresses (``::ffff:10.0.0.1``) count as IPv4, so they match IPv4 clients and ranges.
+By default IPv4-mapped IPv6 addresses (``::ffff:10.0.0.1``) count as IPv4, so they match IPv4 clients and ranges.
+A vendor that documents no conversion between the families (HDP) passes ``mapped_as_ipv4=False`` to the functions
+that take it (:func:`normalise_client`, :func:`parse_block`, :func:`parse_range`, :class:`IntervalIndex`): a mapped
+address is then an IPv6 address like any other, matching only IPv6 clients and ranges.
 
 :class:`IntervalIndex` answers "which block contains this address?" with a binary search over the blocks
 sorted by start, plus a running maximum of their ends. The answer is exact even when blocks overlap, and it costs
@@ -60,9 +63,9 @@ def _from_int(version: int, value: int) -> IPAddress:
     return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
 
 
-def address_key(address: IPAddress) -> tuple[int, int]:
-    """(family, integer) of an address; IPv4-mapped IPv6 counts as IPv4."""
-    if address.version == 6 and address.ipv4_mapped is not None:
+def address_key(address: IPAddress, mapped_as_ipv4: bool = True) -> tuple[int, int]:
+    """(family, integer) of an address; IPv4-mapped IPv6 counts as IPv4 unless ``mapped_as_ipv4`` is False."""
+    if mapped_as_ipv4 and address.version == 6 and address.ipv4_mapped is not None:
         return 4, int(address.ipv4_mapped)
     return address.version, int(address)
 
@@ -95,8 +98,9 @@ def parse_address(text: Any) -> IPAddress:
         raise AddressError("invalid", f"{text!r} is not a valid IPv4 or IPv6 address") from None
 
 
-def normalise_client(text: str | None) -> IPAddress | None:
-    """The client address of a request (mapped IPv6 folded to IPv4); None when it cannot be read."""
+def normalise_client(text: str | None, mapped_as_ipv4: bool = True) -> IPAddress | None:
+    """The client address of a request (mapped IPv6 folded to IPv4 unless ``mapped_as_ipv4`` is False); None when it
+    cannot be read."""
     if not text:
         return None
     text = text.strip().split("%", 1)[0]
@@ -107,26 +111,41 @@ def normalise_client(text: str | None) -> IPAddress | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if address.version == 6 and address.ipv4_mapped is not None:
+    if mapped_as_ipv4 and address.version == 6 and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
 
 
+def address_text(address: IPAddress | None) -> str | None:
+    """An address as text; an IPv4-mapped IPv6 address keeps its dotted tail (``::ffff:10.0.0.7``, as clients write
+    it, not Python 3.11's ``::ffff:a00:7``)."""
+    if address is None:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None and int(address) >> 32 == 0xFFFF:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
 def is_loopback(address: IPAddress | None) -> bool:
-    return address is not None and address.is_loopback
+    """127.0.0.0/8, ::1, and (for vendors that keep mapped addresses as IPv6) ::ffff:127.0.0.0/104."""
+    if address is None:
+        return False
+    if address.is_loopback:
+        return True
+    return address.version == 6 and address.ipv4_mapped is not None and address.ipv4_mapped.is_loopback
 
 
-def block_of_address(address: IPAddress) -> Block:
-    version, value = address_key(address)
+def block_of_address(address: IPAddress, mapped_as_ipv4: bool = True) -> Block:
+    version, value = address_key(address, mapped_as_ipv4)
     return Block(version, value, value)
 
 
-def parse_block(text: Any) -> Block:
+def parse_block(text: Any, mapped_as_ipv4: bool = True) -> Block:
     """``block_of_address(parse_address(text))``; a dotted quad goes straight to its integer, with no address object."""
     if isinstance(text, str) and _DOTTED_QUAD(text) is not None:
         value = int.from_bytes(inet_aton(text), "big")
         return Block(4, value, value)
-    return block_of_address(parse_address(text))
+    return block_of_address(parse_address(text), mapped_as_ipv4)
 
 
 def join_range(first: Block, last: Block, start: Any, end: Any) -> Block:
@@ -138,12 +157,12 @@ def join_range(first: Block, last: Block, start: Any, end: Any) -> Block:
     return Block(first.version, first.first, last.first)
 
 
-def parse_range(start: Any, end: Any = None) -> Block:
+def parse_range(start: Any, end: Any = None, mapped_as_ipv4: bool = True) -> Block:
     """A single address (``end`` None or equal) or an inclusive range of one family with start ≤ end."""
-    first = parse_block(start)
+    first = parse_block(start, mapped_as_ipv4)
     if end is None:
         return first
-    return join_range(first, parse_block(end), start, end)
+    return join_range(first, parse_block(end, mapped_as_ipv4), start, end)
 
 
 def parse_cidr(text: Any, *, ipv6: bool = True, strict: bool = True) -> Block:
@@ -189,9 +208,12 @@ class IntervalIndex(Generic[T]):
     writes costs one rebuild.
     """
 
-    __slots__ = ("_items", "_dirty", "_tables", "_next")
+    __slots__ = ("_items", "_dirty", "_tables", "_next", "_mapped_as_ipv4")
 
-    def __init__(self, items: Iterable[tuple[Block, T]] = ()):
+    def __init__(self, items: Iterable[tuple[Block, T]] = (), *, mapped_as_ipv4: bool = True):
+        """``mapped_as_ipv4``: how a queried IPv4-mapped IPv6 address is looked up (as IPv4, or as IPv6); the blocks
+        must have been parsed the same way."""
+        self._mapped_as_ipv4 = mapped_as_ipv4
         self._items: dict[int, tuple[Block, T]] = {}
         self._next = 0
         self._tables: dict[int, tuple[list[int], list[int], list[tuple[Block, T]]]] = {}
@@ -240,7 +262,7 @@ class IntervalIndex(Generic[T]):
         """One block containing the address (the one reaching furthest), or None."""
         if self._dirty:
             self._build()
-        version, value = address_key(address)
+        version, value = address_key(address, self._mapped_as_ipv4)
         starts, best, entries = self._tables[version]
         i = bisect_right(starts, value) - 1
         if i < 0:
@@ -258,6 +280,7 @@ __all__ = [
     "IPAddress",
     "IntervalIndex",
     "address_key",
+    "address_text",
     "address_sort_key",
     "block_of_address",
     "is_loopback",

@@ -1,12 +1,13 @@
-"""The control plane at ``/_emulator``: health, reset, state, requests, faults, clock, decide.
+"""The control plane at ``/_emulator``: health, reset, state, requests, faults, clock, decide, and the dashboard
+(``/_emulator/ui``, ``dashboard.py``).
 
 Every call honours ``X-Emulator-Namespace`` (default ``default``), so parallel test workers never see each other.
-When the emulator binds beyond loopback, ``--admin-token`` is required and checked here.
+When the emulator binds beyond loopback, ``--admin-token`` is required and checked here (the dashboard's session
+cookie stands for it; see ``dashboard.py``).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,9 @@ from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
 from ..engine.router import read_body, send_and_close
+from ..recording.redaction import masked
 from ..state import NAMESPACE_HEADER, Namespace
+from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -58,10 +61,13 @@ class Control:
 
         async def guard(request: web.Request) -> web.StreamResponse:
             token = self.em.options.admin_token
-            if token and not hmac.compare_digest(request.headers.get(ADMIN_HEADER, "").encode(), token.encode()):
+            if token and not authorized(request, token, ADMIN_HEADER):
                 return _error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
             try:
-                return await handler(request)
+                response = await handler(request)
+                if request.method != "GET" and response.status < 400 and self.em.journal.subscribers:
+                    self.announce(request)
+                return response
             except ApiError as err:
                 response = _error(err.status, err.message, err.field)
                 return await send_and_close(request, response) if err.kind == TIMEOUT else response
@@ -69,6 +75,13 @@ class Control:
                 return _error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 
         return guard
+
+    def announce(self, request: web.Request) -> None:
+        """Tell the live feeds (dashboards) of this namespace that the control plane changed something."""
+        everything = request.path.endswith("/reset") and request.query.get("all") == "true"
+        name = "*" if everything else self.namespace(request).name
+        self.em.journal.publish(name, {"namespace": name, "method": request.method, "path": request.path,
+                                       "query": request.query_string})
 
     # -- endpoints -------------------------------------------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:
@@ -96,7 +109,8 @@ class Control:
         return json_response({"status": "reset", "namespace": namespace.name, "vendors": [vendor] if vendor else list(self.em.vendors)})
 
     async def get_state(self, request: web.Request) -> web.Response:
-        return json_response(self.namespace(request).to_json())
+        state = self.namespace(request).to_json()
+        return json_response(masked(state) if request.query.get("redact") == "true" else state)
 
     async def put_state(self, request: web.Request) -> web.Response:
         data = await self.body(request)
@@ -114,9 +128,18 @@ class Control:
         status = query.get("status")
         if status is not None and not status.isdigit():
             raise ApiError(400, f"status: {status!r} is not an integer", field="status")
-        entries = [e.to_json() for e in self.em.journal.select(
+        limit = query.get("limit")
+        if limit is not None and not limit.isdigit():
+            raise ApiError(400, f"limit: {limit!r} is not a non-negative integer", field="limit")
+        selected = list(self.em.journal.select(
             namespace.name, query.get("vendor"), query.get("method"), query.get("path"),
-            int(status) if status else None, query.get("operationId"))]
+            int(status) if status else None, query.get("operationId")))
+        if limit is not None:
+            selected = selected[len(selected) - int(limit):] if int(limit) else []
+        if query.get("redact") == "true":  # the dashboard's view: secrets replaced as the recorder replaces them
+            entries = redacted_rows(self.em, selected)
+        else:
+            entries = [e.to_json() for e in selected]
         return json_response({"namespace": namespace.name, "count": len(entries), "limit": self.em.journal.limit, "requests": entries})
 
     async def clear_requests(self, request: web.Request) -> web.Response:
@@ -202,5 +225,14 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
         ("POST", "/clock", control.set_clock),
         ("GET", "/decide/{vendor}", control.decide),
     ]
+    dashboard: Dashboard = register_dashboard(routes, emulator, ADMIN_HEADER)
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, control.guarded(handler))
+    app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
+    app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
+    app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash
+
+    async def close_feeds(_app: web.Application) -> None:
+        emulator.journal.close_feed()
+
+    app.on_shutdown.append(close_feeds)

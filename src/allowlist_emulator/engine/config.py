@@ -66,6 +66,7 @@ def check_config(config: Any) -> None:
     from ..vendors import REGISTRY
 
     validator = _validator(tuple(REGISTRY))
+    config = _string_keys(config)  # YAML reads {2: ...} with an int key; JSON Schema (and jsonschema-rs) wants text
     if validator.is_valid(config):
         return
     problem = describe(validator, config, "config")
@@ -73,6 +74,14 @@ def check_config(config: Any) -> None:
     if problem.rule == "AdditionalProperties":
         text = "unknown key" + _known(problem.field)
     raise ValueError(f"--config {problem.field or '(top level)'}: {text}")
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(item) for item in value]
+    return value
 
 
 def _known(path: str) -> str:

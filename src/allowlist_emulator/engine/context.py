@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..addresses import IPAddress, normalise_client
+from ..addresses import IPAddress, address_text, normalise_client
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -47,18 +47,20 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return web.Response(body=dumps(data), status=status, headers=headers, content_type="application/json", charset="utf-8")
 
 
-_CLIENTS: dict[str, tuple[Any, str | None]] = {}  # address text → (normalised address, its text): parsed once per peer
+# address text → (normalised address, its text): parsed once per peer; one cache per way of reading IPv4-mapped IPv6
+_CLIENTS: dict[bool, dict[str, tuple[Any, str | None]]] = {True: {}, False: {}}
 
 
-def _client_of(text: str | None) -> tuple[Any, str | None]:
-    hit = _CLIENTS.get(text)  # type: ignore[arg-type]
+def _client_of(text: str | None, mapped_as_ipv4: bool = True) -> tuple[Any, str | None]:
+    cache = _CLIENTS[mapped_as_ipv4]
+    hit = cache.get(text)  # type: ignore[arg-type]
     if hit is None:
-        if len(_CLIENTS) >= 4096:
-            _CLIENTS.clear()
-        address = normalise_client(text)
-        hit = (address, str(address) if address is not None else None)
+        if len(cache) >= 4096:
+            cache.clear()
+        address = normalise_client(text, mapped_as_ipv4)
+        hit = (address, address_text(address))
         if text is not None:
-            _CLIENTS[text] = hit
+            cache[text] = hit
     return hit
 
 
@@ -125,7 +127,7 @@ class Ctx:
                 forwarded = self.request.headers.get("X-Forwarded-For")
                 if forwarded:
                     text = forwarded.split(",", 1)[0]
-            self._client, self._client_text = _client_of(text or self.request.remote)
+            self._client, self._client_text = _client_of(text or self.request.remote, self.vendor.mapped_as_ipv4)
         return self._client
 
     def now(self) -> datetime:

@@ -1,7 +1,20 @@
-"""The request journal: the last N requests, for ``GET /_emulator/requests`` (WireMock's verify, bounded)."""
+"""The request journal: the last N requests, for ``GET /_emulator/requests`` (WireMock's verify, bounded), and the
+dashboard's live feed.
+
+Two rings, both bounded: the entries (the last ``limit`` requests, each body cut to 4 KiB) and the details of the
+last :data:`DETAILS_KEPT` requests (references to the request's and the response's headers and the response body, cut
+to 4 KiB), which the dashboard shows, redacted, on demand. Recording a request appends one tuple to each ring: the
+details are kept as they are, and redacted only when somebody asks for them.
+
+The live feed: each subscriber (a dashboard's event stream) has its own queue of at most :data:`FEED_QUEUE` items.
+``record`` only appends to the queues of this namespace's subscribers; it never waits, and when a queue is full the
+item is dropped and the subscriber marked ``overflowed``, so a browser that reads slowly or not at all costs the
+request path one append per request, and its stream tells it to reload the journal instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -41,6 +54,38 @@ class Entry:
 
 
 BODY_KEPT = 4096  # bytes of each request body kept (all GET /_emulator/requests shows): 10,000 entries stay ~50 MB, not 10 GB
+DETAILS_KEPT = 1000  # requests whose headers and answer are kept for the dashboard: at most ~10 MB
+FEED_QUEUE = 1000  # items a live-feed subscriber may have waiting; one more and it is told to reload instead
+
+
+class Subscriber:
+    """One live-feed reader: the items of its namespace (``"*"``: every namespace), bounded, never waited on."""
+
+    __slots__ = ("namespace", "items", "overflowed", "closed", "wakeup")
+
+    def __init__(self, namespace: str):
+        self.namespace = namespace
+        self.items: deque[Any] = deque()
+        self.overflowed = False
+        self.closed = False
+        self.wakeup = asyncio.Event()
+
+    def push(self, item: tuple) -> None:
+        if len(self.items) >= FEED_QUEUE:
+            self.overflowed = True  # coalesced: the reader reloads the journal instead of replaying what it missed
+        else:
+            self.items.append(item)
+        self.wakeup.set()
+
+    async def next(self, timeout: float) -> bool:
+        """Wait until something is waiting (True) or ``timeout`` seconds pass (False)."""
+        if not self.items and not self.overflowed and not self.closed:
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), timeout)
+            except asyncio.TimeoutError:
+                return False
+        return True
 
 
 class Journal:
@@ -50,13 +95,57 @@ class Journal:
     def __init__(self, limit: int = 10_000):
         self.limit = limit
         self._entries: deque[tuple] = deque(maxlen=limit)
+        self._details: deque[tuple] = deque(maxlen=min(limit, DETAILS_KEPT))
         self._seq = 0
+        self.subscribers: list[Subscriber] = []
 
     def record(self, namespace: str, vendor: str | None, operation_id: str | None, method: str, path: str, query: str,
-               status: int, duration_ms: float, client: str | None, body: bytes) -> None:
+               status: int, duration_ms: float, client: str | None, body: bytes,
+               request_headers: Any = None, response_headers: Any = None, response_body: Any = None) -> None:
         self._seq += 1
-        self._entries.append((self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status,
-                              duration_ms, client, body[:BODY_KEPT]))
+        item = (self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status, duration_ms,
+                client, body[:BODY_KEPT])
+        self._entries.append(item)
+        if request_headers is not None:
+            if not isinstance(response_body, bytes):
+                response_body = b""
+            self._details.append((self._seq, request_headers, response_headers, response_body[:BODY_KEPT]))
+        if self.subscribers:
+            self.publish(namespace, item)
+
+    # -- details and the live feed ---------------------------------------------------------------------------------
+    def detail(self, seq: int) -> tuple[Entry, tuple | None] | None:
+        """The entry numbered ``seq`` and its kept details ``(request headers, response headers, response body)``."""
+        entry = next((Entry(*item) for item in reversed(self._entries) if item[0] == seq), None)
+        return None if entry is None else (entry, self.kept_one(seq))
+
+    def kept_one(self, seq: int) -> tuple | None:
+        return next((item[1:] for item in reversed(self._details) if item[0] == seq), None)
+
+    def kept(self) -> dict[int, tuple]:
+        """Every kept detail by entry number."""
+        return {item[0]: item[1:] for item in self._details}
+
+    def subscribe(self, namespace: str) -> Subscriber:
+        subscriber = Subscriber(namespace)
+        self.subscribers = [*self.subscribers, subscriber]  # copied: publish never sees the list change under it
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers = [s for s in self.subscribers if s is not subscriber]
+
+    def close_feed(self) -> None:
+        """End every live feed (the server is shutting down)."""
+        for subscriber in self.subscribers:
+            subscriber.closed = True
+            subscriber.wakeup.set()
+
+    def publish(self, namespace: str, item: Any) -> None:
+        """Hand ``item`` (a journal tuple, or ``("control", data)``) to the subscribers of ``namespace``; ``"*"``
+        reaches every subscriber (``reset?all``)."""
+        for subscriber in self.subscribers:
+            if subscriber.namespace == namespace or namespace == "*" or subscriber.namespace == "*":
+                subscriber.push(item)
 
     def select(self, namespace: str, vendor: str | None = None, method: str | None = None, path: str | None = None,
                status: int | None = None, operation_id: str | None = None) -> Iterable[Entry]:

@@ -91,6 +91,9 @@ def _finish(ctx: Ctx, response: web.StreamResponse, started: float) -> web.Strea
         (perf_counter() - started) * 1000.0,
         ctx._client_text if client else request.remote,
         ctx.raw_body,
+        request.headers,
+        response.headers,
+        response.body if type(response) is web.Response else None,  # kept by reference; redacted only when shown
     )
     return response
 

@@ -60,7 +60,12 @@ def field_name(parts: list | tuple, prefix: str = "") -> str:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+    """At most _MAX_MESSAGE characters; a long text keeps its end too, where a schema message says what is wrong
+    (``1000…000 is not of type "string"``)."""
+    if len(text) <= _MAX_MESSAGE:
+        return text
+    tail = _MAX_MESSAGE // 3
+    return text[: _MAX_MESSAGE - tail - 3] + "..." + text[-tail:]
 
 
 def describe(validator: jsonschema_rs.Draft202012Validator, value: Any, location: str, prefix: str = "",
@@ -239,8 +244,61 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-# one decoder for every request: json.loads with a keyword argument builds a new JSONDecoder per call
-_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+class _OutOfRange(Exception):
+    """A JSON number too large for a 64-bit float (``1e400``): Python reads it as infinity, which jsonschema_rs then
+    sees as null and orjson cannot write back. Never valid; reported naming the field."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+class _Huge(float):
+    """The stand-in an out-of-range number becomes while its field is being located (only for rejected bodies)."""
+
+    text = ""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        raise _OutOfRange(text)
+    return value
+
+
+def _mark_huge(text: str) -> float:
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        huge = _Huge(value)
+        huge.text = text
+        return huge
+    return value
+
+
+def _find_huge(value: Any, path: list) -> tuple[list, str] | None:
+    if isinstance(value, _Huge):
+        return path, value.text
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _find_huge(item, path + [key])
+        if found is not None:
+            return found
+    return None
+
+
+def _out_of_range(text: str, number: str) -> Problem:
+    """Where the first out-of-range number is, and what is wrong with it."""
+    found = _find_huge(json.JSONDecoder(parse_constant=_reject_constant, parse_float=_mark_huge).decode(text), [])
+    parts, number = found if found is not None else ([], number)
+    return Problem("body", field_name(parts) or "body",
+                   f"the number {_shorten(number)} is out of range (a JSON number here must lie within ±1.8e308)",
+                   rule="Range")
+
+
+_INFINITY = float("inf")
+# one decoder for every request: json.loads with a keyword argument builds a new JSONDecoder per call. parse_float is
+# called only for numbers with a fraction or an exponent.
+_decode = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
 
 
 class BodyValidator:
@@ -270,6 +328,8 @@ class BodyValidator:
             value = _decode(text)
         except RecursionError:
             raise RequestInvalid(Problem("body", "body", "is nested too deeply")) from None
+        except _OutOfRange as exc:
+            raise RequestInvalid(_out_of_range(text, exc.text)) from None
         except ValueError as exc:
             raise RequestInvalid(Problem("body", "body", f"is not valid JSON ({_shorten(str(exc))})")) from None
         if "\\u" in text and _lone_surrogate(value):

@@ -3,6 +3,8 @@ writes each exchange, redacted, to a VCR.py cassette, checking the response agai
 
 The cassette records the *target's* URL (``target`` + path + query), or ``record_as`` + path + query when given:
 what the client would call in production, so client suites replay the cassette with vcrpy without rewriting hosts.
+A ``Location`` header pointing into the target (HDP's 201s) is recorded under ``record_as`` the same way, and
+answered to the client under the proxy's own address, so following it goes through the proxy.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class Recorder:
             request_body=body or None,
             status=status,
             reason=reason,
-            response_headers=[(k, v) for k, v in response_headers
+            response_headers=[(k, v) for k, v in _relocated(response_headers, self.target, self.record_as)
                               if k.lower() not in _NOT_RETURNED and k.lower() not in self.drop_response_headers]
                              + ([("Content-Length", str(len(response_body)))] if _has_body(status, request.method) else []),
             response_body=response_body,
@@ -108,7 +110,9 @@ class Recorder:
             if self.drift is not None:
                 self.drift.check(index, interaction)
             self.write()
-        returned = CIMultiDict((k, v) for k, v in response_headers if k.lower() not in _NOT_RETURNED)
+        mount = self.target[len(str(URL(self.target).origin())):]
+        returned = CIMultiDict((k, v) for k, v in _relocated(response_headers, self.target, str(request.url.origin()) + mount)
+                               if k.lower() not in _NOT_RETURNED)
         return web.Response(status=status, reason=reason or None, body=response_body or None, headers=returned)
 
     # -- the cassette ------------------------------------------------------------------------------------------------
@@ -126,6 +130,12 @@ class Recorder:
         if self.drift is not None:
             lines.append(self.drift.summary())
         return "\n".join(lines)
+
+
+def _relocated(headers: list[tuple[str, str]], old: str, new: str) -> list[tuple[str, str]]:
+    """``Location`` values under ``old`` moved under ``new``; every other header as it was."""
+    return [(k, new + v[len(old):] if k.lower() == "location" and (v == old or v.startswith(old + "/")) else v)
+            for k, v in headers]
 
 
 def _has_body(status: int, method: str) -> bool:

@@ -53,22 +53,22 @@ _HDP_USER = "/api/mgmt/security/whitelist/user"
 _HDP_CONFIG = "/api/admin/configurations"
 
 HDP = [
-    Scenario("hdp", "system_whitelist", "System-level whitelists as d2cadmin: create, read, update, delete", [
-        _s("GET", _HDP_SYSTEM, 404),
+    Scenario("hdp", "system_whitelist", "System-level whitelists as d2cadmin: there from the start with empty lists, "
+             "replaced by PUT or POST, emptied by DELETE", [
+        _s("GET", _HDP_SYSTEM, 200),
+        _s("PUT", _HDP_SYSTEM, 200, json={
+            "managementAPI": [{"startAddress": "10.20.30.0", "endAddress": "10.20.31.255"}],
+            "dataAccess": [{"startAddress": "::ffff:10.20.30.10"}],
+        }),
         _s("POST", _HDP_SYSTEM, 201, json={
             "managementAPI": [{"startAddress": "10.20.30.0", "endAddress": "10.20.30.255"}],
             "adminAPI": [{"startAddress": "10.20.30.10"}],
             "webUI": [{"startAddress": "2001:db8::1", "endAddress": "2001:db8::ff"}],
         }),
         _s("GET", _HDP_SYSTEM, 200),
-        _s("POST", _HDP_SYSTEM, 409, json={"managementAPI": [{"startAddress": "10.20.30.0"}]}),
-        _s("PUT", _HDP_SYSTEM, 200, json={
-            "managementAPI": [{"startAddress": "10.20.30.0", "endAddress": "10.20.31.255"}],
-            "dataAccess": [{"startAddress": "::ffff:10.20.30.10"}],
-        }),
-        _s("GET", _HDP_SYSTEM, 200),
+        _s("GET", _HDP_SYSTEM, 200, auth="orgadmin"),
         _s("DELETE", _HDP_SYSTEM, 204),
-        _s("DELETE", _HDP_SYSTEM, 404),
+        _s("GET", _HDP_SYSTEM, 200),
     ]),
     Scenario("hdp", "tenant_whitelists", "Tenant-level whitelists: d2cadmin and orgadmin (who administers tenant 2)", [
         _s("GET", _HDP_TENANTS, 200),
@@ -99,16 +99,21 @@ HDP = [
         _s("POST", _HDP_USER, 201, auth="orgadmin", json={"dataAccess": [{"startAddress": "2001:db8:10::1"}]}),
         _s("GET", _HDP_USERS, 200),
         _s("GET", _HDP_USERS, 200, auth="orgadmin"),
+        _s("GET", _HDP_USERS, 200, auth="user1"),
         _s("DELETE", _HDP_USER, 204, query={"user": "user1"}),
         _s("GET", _HDP_USER, 404, auth="user1"),
     ]),
-    Scenario("hdp", "configurations", "Configuration 8 switches IP whitelist filtering off and on again", [
+    Scenario("hdp", "configurations", "Configurations 1-8 (8 switches IP whitelist filtering off and on again; "
+             "1-7 are stored and read back) and the permissions list", [
         _s("GET", _HDP_CONFIG, 200),
         _s("GET", f"{_HDP_CONFIG}/8", 200),
         _s("PUT", f"{_HDP_CONFIG}/8", 200, json={"value": "false"}),
         _s("GET", f"{_HDP_CONFIG}/8", 200),
         _s("PUT", f"{_HDP_CONFIG}/8", 200, json={"value": "true"}),
+        _s("PUT", f"{_HDP_CONFIG}/1", 200, json={"value": "|"}),
+        _s("GET", f"{_HDP_CONFIG}/1", 200),
         _s("GET", f"{_HDP_CONFIG}/9", 404),
+        _s("GET", "/api/admin/permissions", 200),
     ]),
     Scenario("hdp", "address_refused", "Enforcement: a caller outside the system adminAPI whitelist gets 403 "
              "(the emulator trusts X-Forwarded-For here)", [

@@ -28,7 +28,9 @@ class Vendor:
     config_schema: dict  # JSON Schema of ``vendors.<key>`` in --config (config.py); engine/config.py assembles them
     demo: tuple[str, ...] = ()  # lines for the serve banner
     place_generated: Callable[[dict, list[tuple[str, str]]], dict] | None = None  # config + fake (ip, text) → config
+    error_summary: Callable[[Any], tuple[Any, Any]] | None = None  # errors.py: an error body → (code, message)
     mount: str = ""  # where the spec's paths start (B2Core's [base])
+    mapped_as_ipv4: bool = True  # does a client at ::ffff:a.b.c.d count as a.b.c.d (addresses.py)? HDP: no conversion
     spec: Spec = field(default=None, repr=False)  # type: ignore[assignment]
 
     def loaded(self, mount: str | None = None) -> "Vendor":

@@ -139,3 +139,10 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
         err = _from_kind(err, ctx)
     body = {"status": err.status, "code": err.code, "message": err.message}
     return json_response(body, status=err.status, headers=err.headers or None)
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal."""
+    if not isinstance(body, dict):
+        return None, None
+    return body.get("code"), body.get("message")

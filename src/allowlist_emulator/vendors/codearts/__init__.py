@@ -10,6 +10,7 @@ VENDOR = Vendor(
     config_schema=config.CONFIG_SCHEMA,
     model=models.CodeArtsModel,
     render_error=errors.render,
+    error_summary=errors.summary,
     authenticate=auth.authenticate,
     decide=models.decide,
     place_generated=models.place_generated,

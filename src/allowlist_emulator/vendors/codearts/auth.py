@@ -1,8 +1,10 @@
 """CodeArts authentication: ``X-Auth-Token``, or an SDK-HMAC-SHA256 signed request (what the official SDK sends).
 
-The order and texts are the x-fidelity of every operation in specs/codearts.yaml: a token wins over
-``Authorization``; unknown AK; AK locked (5 failures in a row → 5 minutes, emulator clock); ``X-Sdk-Date`` more
-than 15 minutes from the emulator clock; signature. Then expired (401) and no-permission (403) identities.
+The order and texts are the x-fidelity of every operation in specs/codearts.yaml. A present
+``Authorization: SDK-HMAC-SHA256 ...`` is always verified, also beside an ``X-Auth-Token`` (a broken signer never
+passes silently): unknown AK; AK locked (5 failures in a row → 5 minutes, emulator clock); ``X-Sdk-Date`` more than
+15 minutes from the emulator clock; signature. Then the token, when one is sent (the request acts as the token's
+identity); then expired (401) and no-permission (403) identities.
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ FAILURES_BEFORE_LOCK = 5
 LOCK_SECONDS = 5 * 60
 
 
+def _claims_signature(value: str | None) -> bool:
+    """Does an ``Authorization`` value say it is an SDK-HMAC-SHA256 signature (however malformed the rest)?"""
+    return value is not None and value.lstrip()[: len(signing.ALGORITHM)].upper() == signing.ALGORITHM
+
+
 def authenticate(ctx: Ctx) -> None:
     headers = ctx.request.headers
     model: CodeArtsModel = ctx.model
     token = headers.get(TOKEN_HEADER)
+    authorization = headers.get("Authorization")
+    if token is None and authorization is None:
+        raise e.error(e.NO_CREDENTIALS)
+    if token is None or _claims_signature(authorization):
+        identity = _signed(ctx, model)  # raises unless the signature verifies
     if token is not None:
         identity = find(model.tokens, token)  # every configured token compared with hmac.compare_digest
         if identity is None:
             raise e.error(e.BAD_TOKEN)
-    elif "Authorization" in headers:
-        identity = _signed(ctx, model)
-    else:
-        raise e.error(e.NO_CREDENTIALS)
     if identity.status == EXPIRED:
         raise e.error(e.TOKEN_EXPIRED)
     if identity.status == NO_PERMISSION:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
+from typing import Any
 
 from aiohttp import web
 
@@ -78,7 +79,15 @@ def _validation(err: ApiError, ctx: Ctx | None) -> ApiError:
         if ctx is not None and not ctx.raw_body:
             return invalid("request body is required")
         return error(BAD_FORMAT)
+    problem = err.problem
+    found = problem.rule if problem is not None else ""
+    if found == "Required":
+        return invalid(f"{err.field} is required")
+    if found == "Range":  # a number too large for a double (1e400): say so, whatever the field's rule
+        return invalid(err.message)
     rule = _field_rules().get(err.field or "")
+    if rule and found == "Type":  # e.g. "1" for ip_type (older pages list it as String): name the JSON type too
+        return invalid(f"{err.field} {rule} ({problem.message})")
     return invalid(f"{err.field} {rule}" if rule else err.message)
 
 
@@ -124,3 +133,10 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
     if err.code.startswith("APIGW."):
         body["request_id"] = request_id
     return json_response(body, status=err.status, headers={**err.headers, REQUEST_ID: request_id})
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal."""
+    if not isinstance(body, dict):
+        return None, None
+    return body.get("error_code"), body.get("error_msg")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from ...addresses import address_text
 from ...engine.context import Ctx
 from . import errors as e
 from .models import CONFIGURATIONS, User, resource_of_path
@@ -39,7 +40,7 @@ def authenticate(ctx: Ctx) -> None:
     resource = resource_of_path(ctx.request.path)
     allowed, _reason, _ = model.admits(ctx.client, resource, user)
     if not allowed:
-        raise e.error(e.ADDRESS_REFUSED, ctx.client, resource)
+        raise e.error(e.ADDRESS_REFUSED, address_text(ctx.client), resource)
 
 
 def require(user: User, allowed: bool) -> None:

@@ -30,5 +30,7 @@ CONFIG_SCHEMA: dict = {
         },
         "filtering": {"type": ["string", "boolean"], "enum": ["true", "false", True, False],
                       "description": "configuration 8 (default \"true\")"},
+        "configurations": {"type": "object", "description": "configurations 1-8 by id (values as GET /api/admin/configurations shows)",
+                           "propertyNames": {"pattern": "^[1-8]$"}, "additionalProperties": {"type": ["string", "null"]}},
     },
 }

@@ -5,6 +5,8 @@ Codes and texts come from ``x-error-codes`` in ``specs/hdp.yaml``, so the spec a
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from aiohttp import web
 
@@ -33,6 +35,7 @@ ROUTE_UNKNOWN = 222208732
 METHOD_NOT_ALLOWED = 222208733
 TOO_LARGE = 222208734
 FAULT = 222208735
+PERMISSIONS_FAILED = 222207919  # "Get permissions" page's failure sample
 
 
 def error(code: int, *args: object, status: int | None = None) -> ApiError:
@@ -43,13 +46,18 @@ def error(code: int, *args: object, status: int | None = None) -> ApiError:
 def _failure_code(ctx: Ctx | None) -> int:
     """The vendor's published failure code for the operation an injected fault hits."""
     method = ctx.op.method if ctx is not None and ctx.op is not None else ""
+    if ctx is not None and ctx.op is not None and ctx.op.operation_id == "listPermissions":
+        return PERMISSIONS_FAILED
     return {"POST": CREATE_FAILED, "GET": GET_FAILED, "DELETE": DELETE_FAILED}.get(method, FAULT)
 
 
 def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
     request = ctx.request if ctx is not None else None
     kind = err.kind
-    if kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT, kinds.TIMEOUT):
+    problem = err.problem
+    if kind == kinds.VALIDATION and problem is not None and problem.field == "webUI" and problem.rule == "MaxItems":
+        out = error(WEBUI_BELOW_SYSTEM)  # LowerLevelWhitelist (tenant and user bodies): webUI has maxItems 0
+    elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT, kinds.TIMEOUT):
         out = error(INVALID_REQUEST, err.message, status=err.status if err.status in (408, 503) else 400)
     elif kind == kinds.ROUTE:
         out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
@@ -70,3 +78,12 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
         err = _from_kind(err, ctx)
     body = {"error": {"code": err.code, "message": {"lang": "en-US", "value": err.message}}}
     return json_response(body, status=err.status, headers=err.headers or None)
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    message = error.get("message")
+    return error.get("code"), message.get("value") if isinstance(message, dict) else message

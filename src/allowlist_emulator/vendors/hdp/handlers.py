@@ -6,35 +6,40 @@ from aiohttp import web
 
 from ...engine.context import Ctx, json_response
 from ...engine.validate import MISSING
-from . import errors as e
 from .auth import can_configure, require
-from .models import FILTERING, FILTERING_DESCRIPTION, HdpModel, User
+from .models import MGMT_API, PERMISSIONS, User
 
 
 def _document(ctx: Ctx) -> dict:
     return {} if ctx.body is MISSING or ctx.body is None else ctx.body
 
 
-# -- system --------------------------------------------------------------------------------------------------------------
+def _created(ctx: Ctx, document: dict) -> web.Response:
+    """201 with ``Location``: the canonical URI of the created resource (HDP's "HTTP error messages" page), which is
+    the request's own URL (path and ``?user=`` as sent), made absolute."""
+    return json_response(document, status=201, headers={"Location": str(ctx.request.url)})
+
+
+# -- system (Administrator (12), or MgmtAPI (11) + IPWhiteList (29)) ------------------------------------------------------
 
 
 def get_system(ctx: Ctx) -> web.Response:
-    require(ctx.identity, ctx.identity.is_admin)
+    require(ctx.identity, ctx.identity.manages_whitelists)
     return json_response(ctx.model.get_system())
 
 
 def create_system(ctx: Ctx) -> web.Response:
-    require(ctx.identity, ctx.identity.is_admin)
-    return json_response(ctx.model.put_system(_document(ctx), create=True), status=201)
+    require(ctx.identity, ctx.identity.manages_whitelists)
+    return _created(ctx, ctx.model.put_system(_document(ctx)))
 
 
 def update_system(ctx: Ctx) -> web.Response:
-    require(ctx.identity, ctx.identity.is_admin)
-    return json_response(ctx.model.put_system(_document(ctx), create=False))
+    require(ctx.identity, ctx.identity.manages_whitelists)
+    return json_response(ctx.model.put_system(_document(ctx)))
 
 
 def delete_system(ctx: Ctx) -> web.Response:
-    require(ctx.identity, ctx.identity.is_admin)
+    require(ctx.identity, ctx.identity.manages_whitelists)
     ctx.model.delete_system()
     return web.Response(status=204)
 
@@ -62,7 +67,7 @@ def get_tenant(ctx: Ctx) -> web.Response:
 
 
 def create_tenant(ctx: Ctx) -> web.Response:
-    return json_response(ctx.model.put_tenant(_tenant(ctx), _document(ctx), create=True), status=201)
+    return _created(ctx, ctx.model.put_tenant(_tenant(ctx), _document(ctx), create=True))
 
 
 def update_tenant(ctx: Ctx) -> web.Response:
@@ -98,7 +103,7 @@ def get_user(ctx: Ctx) -> web.Response:
 
 
 def create_user(ctx: Ctx) -> web.Response:
-    return json_response(ctx.model.put_user(_user(ctx), _document(ctx), create=True), status=201)
+    return _created(ctx, ctx.model.put_user(_user(ctx), _document(ctx), create=True))
 
 
 def update_user(ctx: Ctx) -> web.Response:
@@ -113,31 +118,27 @@ def delete_user(ctx: Ctx) -> web.Response:
 # -- configurations ------------------------------------------------------------------------------------------------------
 
 
-def _configuration(model: HdpModel) -> dict:
-    return {"id": FILTERING, "description": FILTERING_DESCRIPTION, "value": model.filtering}
-
-
-def _configuration_id(ctx: Ctx) -> int:
-    require(ctx.identity, can_configure(ctx.identity))
-    if ctx.path["id"] != FILTERING:
-        raise e.error(e.CONFIG_UNKNOWN, ctx.path["id"])
-    return FILTERING
-
-
 def list_configurations(ctx: Ctx) -> web.Response:
     require(ctx.identity, can_configure(ctx.identity))
-    return json_response({"configurations": [_configuration(ctx.model)]})
+    return json_response({"configurations": ctx.model.configurations()})
 
 
 def get_configuration(ctx: Ctx) -> web.Response:
-    _configuration_id(ctx)
-    return json_response(_configuration(ctx.model))
+    require(ctx.identity, can_configure(ctx.identity))
+    return json_response(ctx.model.configuration(ctx.path["id"]))
 
 
 def update_configuration(ctx: Ctx) -> web.Response:
-    _configuration_id(ctx)
-    ctx.model.filtering = ctx.body["value"]
-    return json_response(_configuration(ctx.model))
+    require(ctx.identity, can_configure(ctx.identity))
+    return json_response(ctx.model.set_configuration(ctx.path["id"], ctx.body["value"]))
+
+
+# -- permissions (Administrator (12) or MgmtAPI (11)) ------------------------------------------------------------------
+
+
+def list_permissions(ctx: Ctx) -> web.Response:
+    require(ctx.identity, ctx.identity.is_admin or MGMT_API in ctx.identity.permissions)
+    return json_response({"permissions": PERMISSIONS})
 
 
 HANDLERS = {
@@ -158,4 +159,5 @@ HANDLERS = {
     "listConfigurations": list_configurations,
     "getConfiguration": get_configuration,
     "updateConfiguration": update_configuration,
+    "listPermissions": list_permissions,
 }

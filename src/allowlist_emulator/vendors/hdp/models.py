@@ -1,4 +1,4 @@
-"""HDP's state and rules: tenants, users, whitelists at three levels, configuration 8, and the admission decision.
+"""HDP's state and rules: tenants, users, whitelists at three levels, configurations 1-8, and the admission decision.
 
 Configuration, from ``vendors: {hdp: {...}}`` in the ``--config`` YAML (every key optional; the schema is
 ``config.py``)::
@@ -17,12 +17,17 @@ Configuration, from ``vendors: {hdp: {...}}`` in the ``--config`` YAML (every ke
       tenants: {"2": {managementAPI: [{startAddress: 192.168.1.10}]}}   # tenant id → document
       users: {user1: {managementAPI: [{startAddress: 192.168.1.11}]}}   # user name → document
     filtering: "true"           # configuration 8, "true" (the default) or "false": whether the lists are enforced
+    configurations: {1: "|", 6: "-1"}   # configurations 1-8 by id, values as GET /api/admin/configurations shows
     generate: 1000              # N fake addresses in the system dataAccess list (the 'faker' extra)
 
 A document holds up to four resources, ``managementAPI``, ``adminAPI``, ``dataAccess`` and ``webUI`` (system level
 only), each a list of ``{startAddress, endAddress}`` (``endAddress`` optional: a single address). Seeded documents
 are checked like a request body. ``/_emulator/state`` holds ``tenants``, ``users``, ``whitelists`` and
-``filtering``; restoring a state takes its tenants and users as the whole set.
+``filtering`` (and the other configurations); restoring a state takes its tenants and users as the whole set.
+
+HDP converts no address between the families ("Hybrid Data Pipeline will not convert IP addresses from one format to
+another"): an IPv4-mapped IPv6 address such as ``::ffff:10.0.0.1`` is IPv6, in lists and for clients alike
+(``mapped_as_ipv4=False`` everywhere below, and ``Vendor.mapped_as_ipv4`` for the request's client address).
 """
 
 from __future__ import annotations
@@ -32,15 +37,84 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ...addresses import AddressError, IntervalIndex, is_loopback, join_range, normalise_client, parse_block, parse_range
+from ...addresses import AddressError, IntervalIndex, address_text, is_loopback, join_range, normalise_client, parse_block, parse_range
 from ...state.clock import Clock
 from ...engine.errors import ApiError
 from . import errors as e
 
 RESOURCES = ("managementAPI", "adminAPI", "dataAccess", "webUI")
 ADMINISTRATOR, MGMT_API, CONFIGURATIONS, IP_WHITELIST = 12, 11, 22, 29
+MAPPED_AS_IPV4 = False  # no conversion between the address families (see the module docstring)
 FILTERING = 8
 FILTERING_DESCRIPTION = 'Enable IP Whitelist filtering, when value is set to true. Default value is "true".'
+
+
+def empty_system() -> dict:
+    """The system whitelist of a fresh install: it exists, with an empty list for every resource [doc]."""
+    return {key: [] for key in RESOURCES}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One of the System Configurations API's ids 1-8: its description, default and accepted values (None: any
+    string; ``nullable``: JSON null too)."""
+
+    id: int
+    description: str
+    default: str | None
+    values: tuple[str, ...] | None = None
+    nullable: bool = False
+
+
+# descriptions and defaults from the vendor's pages where they are published; the rest are chosen (specs/hdp.yaml,
+# getConfiguration's x-fidelity, says which)
+SETTINGS: dict[int, Setting] = {setting.id: setting for setting in (
+    Setting(1, "Delimiter between user name and authentication service/configuration name", None, nullable=True),
+    Setting(2, "Enable Secure Password Change, when value is set to true, the change password api will require a "
+               "valid old password in order to update the logged in user password.", "true", ("true", "false")),
+    Setting(3, "Default OData version for new data sources. 4 is the only supported value.", "4", ("4",)),
+    Setting(4, "Default entity name mode for OData V4 data sources. Valid values are: GUESS, PLURALIZE.", "GUESS"),
+    Setting(5, "Enable third party JDBC data store plugin feature, when value is set to true. Default value is "
+               "\"true\".", "true", ("true", "false")),
+    Setting(6, "Valid values are: 1 or -1. Value of 1 enforces that the password be in compliant with the default "
+               "password policy. Value of -1 turns off the Password Policy enforcement.Any other value will be treated "
+               "like -1", "1"),
+    Setting(7, "How the system persists system monitor details. Valid values are: 0 - no persistence, 1 - log, "
+               "2 - database, 3 - log and database. Default value is \"1\".", "1", ("0", "1", "2", "3")),
+    Setting(FILTERING, FILTERING_DESCRIPTION, "true", ("true", "false")),
+)}
+
+# GET /api/admin/permissions: the ids, names and descriptions on the vendor's "Permissions and default roles" and
+# "Get permissions" pages (ids 23-26 and 28 exist but are not named on the pages read; they are left out)
+PERMISSIONS: tuple[dict, ...] = tuple({"id": pid, "name": name, "description": text} for pid, name, text in (
+    (1, "CreateDataSource", "May create new data sources."),
+    (2, "ViewDataSource", "May view any data source they own (when given to a role or user) or view an individual "
+                          "data source they own (when given to a data source)."),
+    (3, "ModifyDataSource", "May modify/update any data source they own (when given to a role or user) or "
+                            "modify/update an individual data source they own(when given to a data source)."),
+    (4, "DeleteDataSource", "May delete any data source they own."),
+    (5, "UseDataSourceWithJDBC", "May connect to any data source they own with the JDBC driver."),
+    (6, "UseDataSourceWithODBC", "May connect to any data source they own with the ODBC driver."),
+    (7, "UseDataSourceWithOData", "May make OData requests to any data source they own."),
+    (8, "WebUI", "May use the Web UI with data sources they own. Operations on the data source through the Web UI "
+                 "will be limited based on the permissions they have been granted."),
+    (9, "ChangePassword", "May use the Web UI to change their password."),
+    (10, "SQLEditorWebUI", "May query the data sources they own with the SQL Editor in the Web UI."),
+    (11, "MgmtAPI", "May use the Management API."),
+    (12, "Administrator", "Has every permission, on every tenant (system administrator)."),
+    (13, "CreateUsers", "May create users in administered tenants."),
+    (14, "ViewUsers", "May get lists of users and their information in administered tenants."),
+    (15, "ModifyUsers", "May modify user information in administered tenants."),
+    (16, "DeleteUsers", "May delete users in administered tenants."),
+    (17, "CreateRole", "May create roles in administered tenants."),
+    (18, "ViewRole", "May get lists of roles and their information in administered tenants."),
+    (19, "ModifyRole", "May modify role information in administered tenants."),
+    (20, "DeleteRole", "May delete roles in administered tenants."),
+    (21, "OnBehalfOf", "May use ?user=<user> to manage user's data sources in administered tenants."),
+    (22, "Configurations", "May view and change the system configurations."),
+    (27, "Limits", "May view and change limits, such as the account lockout policy."),
+    (29, "IPWhiteList", "May view and change IP address whitelists."),
+))
 
 DEFAULT_TENANTS = [
     {"id": 1, "name": "SystemTenant"},
@@ -105,7 +179,8 @@ class Whitelist:
         index = self._indexes.get(resource)
         if index is None:
             index = self._indexes[resource] = IntervalIndex(
-                (parse_range(item["startAddress"], item.get("endAddress")), item) for item in ranges
+                ((parse_range(item["startAddress"], item.get("endAddress"), MAPPED_AS_IPV4), item) for item in ranges),
+                mapped_as_ipv4=MAPPED_AS_IPV4,
             )
         return index
 
@@ -120,13 +195,13 @@ def check_document(document: dict, level: str) -> dict:
             where = f"{resource}[{index}]"
             start, end = item.get("startAddress"), item.get("endAddress")
             try:
-                first = parse_block(start)
+                first = parse_block(start, MAPPED_AS_IPV4)
             except AddressError:
                 raise e.error(e.INVALID_ADDRESS, f"{where}.startAddress", start) from None
             if end is None:
                 continue
             try:
-                last = parse_block(end)
+                last = parse_block(end, MAPPED_AS_IPV4)
             except AddressError:
                 raise e.error(e.INVALID_ADDRESS, f"{where}.endAddress", end) from None
             try:
@@ -141,10 +216,11 @@ def check_document(document: dict, level: str) -> dict:
 class HdpModel:
     tenants: dict[int, str]
     users: dict[str, User]
-    system: Whitelist | None = None
+    system: Whitelist = field(default_factory=lambda: Whitelist(empty_system()))
     tenant_lists: dict[int, Whitelist] = field(default_factory=dict)
     user_lists: dict[str, Whitelist] = field(default_factory=dict)
-    filtering: str = "true"
+    filtering: str = "true"  # configuration 8
+    settings: dict[int, str | None] = field(default_factory=lambda: {i: s.default for i, s in SETTINGS.items() if i != FILTERING})
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
@@ -166,7 +242,7 @@ class HdpModel:
             users[user.name] = user
         model = cls(tenants=tenants, users=users)
         whitelists = data.get("whitelists") or {}
-        if whitelists.get("system"):
+        if whitelists.get("system") is not None:
             model.system = Whitelist(check_document(copy.deepcopy(whitelists["system"]), "system"))
         for tenant, document in (whitelists.get("tenants") or {}).items():
             model.tenant_lists[int(tenant)] = Whitelist(check_document(copy.deepcopy(document), "tenant"))
@@ -174,6 +250,17 @@ class HdpModel:
             model.user_lists[str(user)] = Whitelist(check_document(copy.deepcopy(document), "user"))
         if "filtering" in data:
             model.filtering = "true" if str(data["filtering"]).lower() == "true" else "false"
+        for key, value in (data.get("dataurations") or {}).items():
+            setting = SETTINGS.get(int(key))
+            if setting is None:
+                raise ValueError(f"dataurations: {key} is not a datauration id (1-8)")
+            problem = setting_problem(setting, value)
+            if problem:
+                raise ValueError(f"dataurations.{key}: {problem}")
+            if setting.id == FILTERING:
+                model.filtering = value
+            else:
+                model.settings[setting.id] = value
         return model
 
     def to_json(self) -> dict:
@@ -181,11 +268,12 @@ class HdpModel:
             "tenants": [{"id": tid, "name": name} for tid, name in sorted(self.tenants.items())],
             "users": [user.to_json() for user in self.users.values()],
             "whitelists": {
-                "system": self.system.document if self.system else None,
+                "system": self.system.document,
                 "tenants": {str(tid): wl.document for tid, wl in sorted(self.tenant_lists.items())},
                 "users": {name: wl.document for name, wl in self.user_lists.items()},
             },
             "filtering": self.filtering,
+            "configurations": {str(i): value for i, value in sorted(self.settings.items())},
         }
 
     @classmethod
@@ -212,23 +300,41 @@ class HdpModel:
         return user
 
     # -- whitelists at each level ----------------------------------------------------------------------------------------
+    # The system whitelist always exists (a fresh install has it, with empty lists): POST and PUT both replace it,
+    # DELETE empties it again. Tenants and users have none until one is created.
     def get_system(self) -> dict:
-        if self.system is None:
-            raise e.error(e.NO_WHITELIST, "system")
         return self.system.document
 
-    def put_system(self, document: dict, *, create: bool) -> dict:
-        if create and self.system is not None:
-            raise e.error(e.ALREADY_EXISTS, "system")
-        if not create and self.system is None:
-            raise e.error(e.NO_WHITELIST, "system")
+    def put_system(self, document: dict) -> dict:
         self.system = Whitelist(check_document(document, "system"))
         return document
 
     def delete_system(self) -> None:
-        if self.system is None:
-            raise e.error(e.NO_WHITELIST, "system")
-        self.system = None
+        self.system = Whitelist(empty_system())
+
+    # -- configurations 1-8 ------------------------------------------------------------------------------------------
+    def configuration(self, config_id: int) -> dict:
+        setting = SETTINGS.get(config_id)
+        if setting is None:
+            raise e.error(e.CONFIG_UNKNOWN, config_id)
+        value = self.filtering if config_id == FILTERING else self.settings[config_id]
+        return {"id": config_id, "description": setting.description, "value": value}
+
+    def configurations(self) -> list[dict]:
+        return [self.configuration(config_id) for config_id in sorted(SETTINGS)]
+
+    def set_configuration(self, config_id: int, value: Any) -> dict:
+        setting = SETTINGS.get(config_id)
+        if setting is None:
+            raise e.error(e.CONFIG_UNKNOWN, config_id)
+        problem = setting_problem(setting, value)
+        if problem:
+            raise e.error(e.INVALID_REQUEST, f"value: {problem}")
+        if config_id == FILTERING:
+            self.filtering = value
+        else:
+            self.settings[config_id] = value
+        return self.configuration(config_id)
 
     def get_tenant(self, tenant_id: int) -> dict:
         self.tenant(tenant_id)
@@ -285,7 +391,7 @@ class HdpModel:
         out = []
         for name, wl in self.user_lists.items():
             user = self.users.get(name)
-            if user is None or not (caller.administers_tenant(user.tenant) or user.name == caller.name):
+            if user is None or not caller.administers_tenant(user.tenant):  # not even the caller's own [doc]
                 continue
             out.append({"id": user.id, "name": name, "protectedResources": wl.protected()})
         return sorted(out, key=lambda item: item["id"])
@@ -304,6 +410,7 @@ class HdpModel:
             levels.append((f"user {user.name}", self.user_lists.get(user.name)))
         matched = None
         checked = []
+        shown = address_text(address)
         for level, wl in levels:
             index = wl.index(resource) if wl else None
             if index is None:
@@ -311,11 +418,23 @@ class HdpModel:
             checked.append(level)
             hit = index.find(address) if address is not None else None
             if hit is None:
-                return False, f"{address} is not on the {level} {resource} whitelist", None
+                return False, f"{shown} is not on the {level} {resource} whitelist", None
             matched = {"level": level, "resource": resource, **hit[1]}
         if not checked:
             return True, f"no whitelist applies to {resource}", None
-        return True, f"{address} is admitted by the {', '.join(checked)} {resource} whitelist(s)", matched
+        return True, f"{shown} is admitted by the {', '.join(checked)} {resource} whitelist(s)", matched
+
+
+def setting_problem(setting: Setting, value: Any) -> str | None:
+    """What is wrong with ``value`` for this configuration, or None."""
+    if value is None:
+        return None if setting.nullable else f"null is not accepted for configuration {setting.id} (send a string)"
+    if not isinstance(value, str):
+        return f"{value!r} is not a string (configuration values are JSON strings, e.g. \"true\")"
+    if setting.values is not None and value not in setting.values:
+        allowed = ", ".join(f'"{v}"' for v in setting.values)
+        return f"{value!r} is not a valid value for configuration {setting.id} (one of {allowed})"
+    return None
 
 
 def resource_of_path(path: str) -> str:
@@ -324,7 +443,7 @@ def resource_of_path(path: str) -> str:
 
 
 def decide(model: HdpModel, query: Mapping[str, str], namespace: Any) -> dict:
-    address = normalise_client(query.get("ip"))
+    address = normalise_client(query.get("ip"), MAPPED_AS_IPV4)
     if address is None:
         raise ApiError(400, f"ip: {query.get('ip')!r} is not a valid IPv4 or IPv6 address", field="ip")
     resource = query.get("resource", "managementAPI")
@@ -336,7 +455,7 @@ def decide(model: HdpModel, query: Mapping[str, str], namespace: Any) -> dict:
         if user is None:
                 raise ApiError(404, f"user: {query['user']!r} does not exist", field="user")
     allowed, reason, matched = model.admits(address, resource, user)
-    return {"allowed": allowed, "reason": reason, "matched": matched, "ip": str(address), "resource": resource,
+    return {"allowed": allowed, "reason": reason, "matched": matched, "ip": address_text(address), "resource": resource,
             "user": user.name if user else None}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from functools import lru_cache
 from http import HTTPStatus
+from typing import Any
 
 from aiohttp import web
 
@@ -55,3 +56,11 @@ def render(err: ApiError, ctx: Ctx | None) -> web.Response:
     request_id = str(uuid.UUID(hex=ctx.request_id)) if ctx is not None else str(uuid.uuid4())
     body = {"status": status, "message": message(status), "detail": detail, "requestId": request_id}
     return json_response(body, status=status, headers=err.headers or None)
+
+
+def summary(body: Any) -> tuple[Any, Any]:
+    """(code, message) of an error body this module rendered, for the dashboard's journal: Talend has no error codes,
+    so the code is the status and the message its detail (the field and the problem)."""
+    if not isinstance(body, dict) or "status" not in body:
+        return None, None
+    return body.get("status"), body.get("detail") or body.get("message")

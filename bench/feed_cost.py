@@ -1,0 +1,186 @@
+"""What the dashboard's live feed costs the request path: req/s with no subscriber, one that reads, one that never reads.
+
+    .venv/bin/python bench/feed_cost.py [--seconds 5] [--rounds 3] [--connections 16] [--json FILE]
+
+The emulator runs as its own process (``allowlist-emulator serve`` on a free loopback port). The load is HDP's GET of
+tenant 2's whitelist (three ranges) in namespace ``bench``, from the asyncio generator in ``loadgen.py`` (wrk when on
+PATH). Three cases, interleaved round by round so that drift on this shared machine hits each alike:
+
+- ``none``: nobody subscribed (the request path pays one ``if`` on an empty list);
+- ``reading``: one ``GET /_emulator/events?namespace=bench`` stream read as fast as it comes (a thread here);
+- ``stalled``: one such stream on a socket that is never read (4 KiB receive buffer): its queue fills, then drops.
+
+Prints req/s and p99 per round and each case's best round; ``--json`` keeps every round. ``--micro`` measures instead
+the journal's own cost per request in-process (``Journal.record``, 200,000 calls each): the entry alone (as before the
+dashboard), plus the kept details, plus one subscriber, plus one stalled subscriber whose queue is full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from loadgen import Load, run  # noqa: E402
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(b"d2cadmin:d2cadmin").decode(), "X-Emulator-Namespace": "bench"}
+PATH = "/api/admin/security/whitelist/tenants/2"
+WHITELIST = {"managementAPI": [{"startAddress": "10.0.0.1", "endAddress": "10.0.0.9"}, {"startAddress": "10.1.0.1"},
+                               {"startAddress": "192.168.1.1", "endAddress": "192.168.1.200"}]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=HERE.parent)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(url + "/_emulator/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    response = requests.put(url + PATH, json=WHITELIST, headers=AUTH, timeout=5)
+    if response.status_code == 404:
+        response = requests.post(url + PATH, json=WHITELIST, headers=AUTH, timeout=5)
+    assert response.status_code in (200, 201), response.text
+    return proc, url
+
+
+class Reader:
+    """A feed read as fast as it comes, counting the events it got."""
+
+    def __init__(self, url: str):
+        self.events = 0
+        self.response = requests.get(url + "/_emulator/events", params={"namespace": "bench"}, stream=True, timeout=30)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.response.iter_lines():
+                if line.startswith(b"event: request"):
+                    self.events += 1
+        except Exception:  # closed by stop()
+            pass
+
+    def stop(self) -> None:
+        self.response.close()
+
+
+class Stalled:
+    def __init__(self, url: str):
+        port = int(url.rsplit(":", 1)[1])
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.sendall(b"GET /_emulator/events?namespace=bench HTTP/1.1\r\nHost: bench\r\n\r\n")
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+def micro(calls: int = 200_000) -> None:
+    import asyncio
+
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    from allowlist_emulator.engine.journal import Journal
+
+    headers = CIMultiDictProxy(CIMultiDict({"Authorization": "Basic x", "Host": "127.0.0.1", "Accept": "*/*"}))
+    answer = CIMultiDict({"Content-Type": "application/json"})
+    body = b'{"managementAPI": []}'
+
+    def timed(journal: Journal, details: bool, drain=None) -> float:
+        record = journal.record
+        started = time.perf_counter()
+        for n in range(calls):
+            if details:
+                record("bench", "hdp", "getTenantWhitelist", "GET", "/api/x", "", 200, 1.0, "127.0.0.1", b"", headers, answer, body)
+            else:
+                record("bench", "hdp", "getTenantWhitelist", "GET", "/api/x", "", 200, 1.0, "127.0.0.1", b"")
+            if drain is not None and n % 64 == 0:
+                drain.clear()
+        return (time.perf_counter() - started) / calls * 1e6
+
+    async def cases() -> None:
+        results = {"entry only (before)": timed(Journal(), False), "entry + details": timed(Journal(), True)}
+        journal = Journal()
+        reader = journal.subscribe("bench")
+        results["+ 1 subscriber (read)"] = timed(journal, True, reader.items)
+        journal = Journal()
+        journal.subscribe("bench")
+        results["+ 1 stalled subscriber"] = timed(journal, True)
+        journal = Journal()
+        journal.subscribe("other")
+        results["+ 1 subscriber, other namespace"] = timed(journal, True)
+        for name, micros in results.items():
+            print(f"{name:34} {micros:6.2f} us per request")
+
+    asyncio.run(cases())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--json")
+    parser.add_argument("--micro", action="store_true")
+    args = parser.parse_args()
+    if args.micro:
+        micro()
+        return
+    proc, url = start_server()
+    load = Load("GET", url + PATH, headers=AUTH)
+    rounds = []
+    try:
+        run(load, args.connections, 1.0)  # warm-up
+        for index in range(args.rounds):
+            for case in ("none", "reading", "stalled"):
+                watcher = Reader(url) if case == "reading" else Stalled(url) if case == "stalled" else None
+                time.sleep(0.2)
+                result = run(load, args.connections, args.seconds)
+                events = getattr(watcher, "events", None)
+                if watcher is not None:
+                    watcher.stop()
+                time.sleep(0.3)
+                row = {"round": index + 1, "case": case, "rps": round(result["rps"]), "p99_ms": round(result["p99_ms"], 2),
+                       "errors": result["errors"], "tool": result["tool"]}
+                if events is not None:
+                    row["events_read"] = events
+                rounds.append(row)
+                print(f"round {index + 1} {case:8} {row['rps']:>7,} req/s  p99 {row['p99_ms']:6.2f} ms"
+                      + (f"  ({events:,} events read)" if events is not None else ""), flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    best = {case: max((r for r in rounds if r["case"] == case), key=lambda r: r["rps"]) for case in ("none", "reading", "stalled")}
+    print("best rounds: " + ", ".join(f"{case} {row['rps']:,} req/s" for case, row in best.items())
+          + f"; reading/none {best['reading']['rps'] / best['none']['rps']:.0%}, stalled/none {best['stalled']['rps'] / best['none']['rps']:.0%}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rounds": rounds, "best": best, "load": os.getloadavg()}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
