@@ -1,6 +1,6 @@
 """A client test suite using allowlist-emulator: the complete example of docs/client-test-suites.md.
 
-    pip install 'allowlist-emulator[test]'          # or: pip install allowlist-emulator pytest requests vcrpy
+    pip install /path/to/allowlist-emulator pytest requests vcrpy   # a checkout or a wheel: see the guide's Install
     pytest examples/test_client_example.py           # an emulator starts in-process, once per session
     pytest examples/test_client_example.py -n 2      # in parallel (pytest-xdist): every test has its own namespace
 

@@ -44,3 +44,9 @@ def test_p99_comes_from_the_quietest_round_and_retries_never_raise_req_s():
     assert row["rps"] == 5400 and row["p50_ms"] == 2.1
     assert row["p99_ms"] == 9.0 and row["p99_steal_pct"] == 0.9
     assert run._p99_per_round(row) == "16.0 @2.3%, 6.0 @8.0%, 9.0 @0.9% (retry)"
+
+
+def test_install_footprint_bench_starts():
+    result = subprocess.run([sys.executable, str(BENCH / "install_footprint.py"), "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "--project" in result.stdout and "--runs" in result.stdout

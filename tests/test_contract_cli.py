@@ -76,3 +76,36 @@ def test_exit_codes_from_a_real_process():
     done = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "contract", "--help"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "--allow-writes" in done.stdout
+
+
+@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
+    """``allowlist-emulator contract VENDOR --url URL`` without --allow-writes, every phase (stateful included: its
+    create → get links have no create to start from in a read-only run, which is no failure), as a separate
+    process from a fresh folder: exit 0, and no ``.hypothesis/`` left in that folder."""
+    url = server.url + server.emulator.base_path(vendor)
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "contract", vendor, "--url", url,
+                           "--max-examples", "2", "--seed", "5", "-q"], capture_output=True, text=True, timeout=600,
+                          cwd=work, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "read-only (no --allow-writes); phases examples, coverage, fuzzing, stateful" in done.stdout
+    assert "PASSED:" in done.stdout and "Missing Open API links" not in done.stdout
+    assert list(work.iterdir()) == [], "contract left files in the working folder"
+
+
+def test_docs_read_only_pytest_example_passes(pytester):
+    """docs/contract.md's ``test_codearts_reads``, copied from the page, run as a user's test."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "contract.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "def test_codearts_reads" in b)
+    pytester.makepyfile(test_docs=block)
+    outcome = pytester.runpytest_inprocess("-p", "no:randomly", "-q", "-k", "test_codearts_reads")
+    outcome.assert_outcomes(passed=1)
+
+
+pytest_plugins = ["pytester"]

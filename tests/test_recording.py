@@ -352,7 +352,7 @@ def test_replay_command_serves_a_cassette_until_a_signal(tmp_path):
             process.kill()
     assert process.returncode == 0
     bad = subprocess.run(_command("replay", "--cassette", str(tmp_path / "missing.yaml")), capture_output=True, text=True, timeout=30)
-    assert bad.returncode == 2 and "cannot load the cassette" in bad.stderr
+    assert bad.returncode == 2 and "missing.yaml: no such file" in bad.stderr
 
 
 async def _hello(request: web.Request) -> web.Response:

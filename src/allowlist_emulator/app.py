@@ -9,7 +9,9 @@ from aiohttp import web
 
 from . import __version__
 from .control import control_error, register_control
+from .engine.config import check_config
 from .engine.context import json_response
+from .engine.errors import ApiError
 from .engine.faults import Faults
 from .engine.journal import Journal
 from .engine.router import register_vendor
@@ -20,6 +22,7 @@ from .vendors import REGISTRY
 
 DEFAULT_B2CORE_BASE = "/b2core"
 MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive (--body-timeout); then 408, connection closed
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Options:
     max_body: int = MAX_BODY
     admin_token: str | None = None
     state_file: str | None = None
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
 
 class Emulator:
@@ -48,6 +52,7 @@ class Emulator:
             key: REGISTRY[key].loaded(options.b2core_base if key == "b2core" else None) for key in options.vendors
         }
         config = options.config or {}
+        check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
         self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
         self.faults = Faults(options.seed)
@@ -56,6 +61,8 @@ class Emulator:
         for key in self.vendors:  # a bad vendor config fails here, at start-up, not as a 500 on first use
             try:
                 self.store.namespace(None).model(key)
+            except ApiError as exc:  # a seeded entry checked like a request body
+                raise ValueError(f"--config vendors.{key}: {exc.message}") from None
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"--config vendors.{key}: {exc}") from None
         self.state_file: StateFile | None = None
@@ -101,7 +108,9 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
 
 
 def served_vendors(keys: Iterable[str] | None) -> tuple[str, ...]:
-    if not keys:
+    """``--vendor`` values (repeatable, comma lists) → vendor keys; none given → all. ValueError when the values
+    name no vendor at all (``--vendor ''``) or an unknown one."""
+    if keys is None:
         return tuple(REGISTRY)
     out: list[str] = []
     for item in keys:
@@ -109,4 +118,8 @@ def served_vendors(keys: Iterable[str] | None) -> tuple[str, ...]:
             key = key.strip()
             if key and key not in out:
                 out.append(key)
+    unknown = [key for key in out if key not in REGISTRY]
+    if unknown or not out:
+        raise ValueError(f"--vendor: {'unknown vendor(s) ' + ', '.join(unknown) if unknown else 'names no vendor'}; "
+                         f"known: {', '.join(REGISTRY)}")
     return tuple(out)

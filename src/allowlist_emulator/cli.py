@@ -11,14 +11,15 @@ _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
 
 import argparse  # noqa: E402
+import errno  # noqa: E402
 import ipaddress  # noqa: E402
-import logging  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .app import DEFAULT_B2CORE_BASE, Options, served_vendors  # noqa: E402
+from .app import DEFAULT_B2CORE_BASE, DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -42,6 +43,7 @@ def _load_json(text: str) -> dict | None:
 
 
 def _load_config(path: str | None) -> dict:
+    """The --config file as a mapping; ValueError (exit 2, one line) when it cannot be read or is not a mapping."""
     if not path:
         return {}
     import yaml  # here, not at the top: serving without --config never needs it
@@ -51,11 +53,44 @@ def _load_config(path: str | None) -> dict:
         data = _load_json(text)
         if data is None:  # the C loader when libyaml is there
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"allowlist-emulator: --config {path}: {exc}")
+    except OSError as exc:
+        raise ValueError(f"--config {path}: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--config {path}: not YAML: {' '.join(str(exc).split())[:300]}") from None
     if not isinstance(data, dict):
-        raise SystemExit(f"allowlist-emulator: --config {path}: the top level must be a mapping")
+        raise ValueError(f"--config {path}: the top level must be a mapping")
     return data
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535; 0 picks a free one)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
+    return value
+
+
+def _base_path(text: str) -> str:
+    """--b2core-base: a path below the root (B2Core's [base]), such as /b2core or /api/v2."""
+    import re
+
+    if not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+/?", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a path below the root such as /b2core: it must start with /, name at least one "
+            "segment, and hold no spaces, ?, # or {}")
+    return text.rstrip("/")
 
 
 def _is_loopback(host: str) -> bool:
@@ -90,51 +125,42 @@ def _event_loop(choice: str):
     return None  # aiohttp makes the asyncio loop
 
 
-class _MalformedHttp(logging.Filter):
-    """aiohttp answers malformed HTTP (a NUL in a header, a Content-Length that is no number) with 400 itself, then logs
-    it on ``aiohttp.server`` as an ERROR with a traceback, as if the emulator had failed. It is the client's mistake:
-    one warning line that says what was wrong, no traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from aiohttp.http_exceptions import HttpProcessingError
-
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError):
-            reason = " ".join(str(exc.message).split()) or type(exc).__name__
-            record.msg, record.args = f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})", None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.exc_info = record.exc_text = None
-        return True
-
-
 def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .app import EMULATOR, build_app
+    from .server import quiet_malformed_http
 
-    logging.getLogger("aiohttp.server").addFilter(_MalformedHttp())
+    quiet_malformed_http()
+
+    def usage(message: str) -> int:
+        print(f"allowlist-emulator serve: {message}", file=sys.stderr)
+        return EXIT_USAGE
 
     if not _is_loopback(args.host) and not args.admin_token:
-        print(f"allowlist-emulator: binding to {args.host} (beyond loopback) requires --admin-token, "
-              "so that nobody else on the network can reset or read the emulator", file=sys.stderr)
-        return EXIT_USAGE
-    options = Options(
-        vendors=served_vendors(args.vendor),
-        config=_load_config(args.config),
-        seed=args.seed,
-        trust_forwarded_for=args.trust_forwarded_for,
-        b2core_base=args.b2core_base,
-        admin_token=args.admin_token,
-        state_file=args.state_file,
-    )
+        return usage(f"--host {args.host}: binding beyond loopback requires --admin-token, "
+                     "so that nobody else on the network can reset or read the emulator")
+    if args.state_file and not Path(args.state_file).resolve().parent.is_dir():
+        return usage(f"--state-file {args.state_file}: the folder {Path(args.state_file).resolve().parent} does not exist")
     from .state.persistence import StateFileError
 
     gc.disable()
     try:
+        options = Options(
+            vendors=served_vendors(args.vendor),
+            config=_load_config(args.config),
+            seed=args.seed,
+            trust_forwarded_for=args.trust_forwarded_for,
+            b2core_base=args.b2core_base,
+            admin_token=args.admin_token,
+            state_file=args.state_file,
+            body_timeout=args.body_timeout,
+        )
         app = build_app(options)
     except (ValueError, StateFileError) as exc:
-        print(f"allowlist-emulator: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage(str(exc))
+    except OSError as exc:  # the state file cannot be created or read
+        return usage(f"--state-file {args.state_file}: {exc.strerror or exc}")
     finally:
         # what start-up built stays for good: freezing it keeps every later collection from walking it again
         gc.freeze()
@@ -146,25 +172,42 @@ def serve(args: argparse.Namespace) -> int:
         text += f"\n\n  WARNING: listening on {args.host}, beyond loopback. The control plane needs X-Emulator-Admin-Token."
 
     # run_app calls ``print`` once the socket is bound, so the banner never announces a port that is not listening yet
-    web.run_app(app, host=args.host, port=args.port, print=lambda _default: print(text, flush=True), access_log=None,
-                loop=_event_loop(args.loop))
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=lambda _default: print(text, flush=True),
+                    access_log=None, loop=_event_loop(args.loop))
+    except OSError as exc:  # bind failed: port in use, address not on this machine, no permission
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        hint = "; choose another with --port (0 picks a free one)" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else ""
+        return usage(f"--host {args.host} --port {args.port}: cannot listen: {reason}{hint}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line naming the option (conventions.md), not argparse's usage block; exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="allowlist-emulator", description="Emulators of four vendors' IP-allowlist APIs.")
+    p = _Parser(prog="allowlist-emulator", description="Emulators of four vendors' IP-allowlist APIs.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="serve the emulated vendors and the /_emulator control plane")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; beyond loopback needs --admin-token)")
+    s.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
     s.add_argument("--vendor", action="append", help=f"vendor(s) to serve: {', '.join(REGISTRY)} (repeatable or comma list; default all)")
     s.add_argument("--config", help="YAML file: identities, seed data, limits, fault rules")
     s.add_argument("--state-file", help="keep state in this file across restarts")
     s.add_argument("--trust-forwarded-for", action="store_true", help="take the client address from X-Forwarded-For")
     s.add_argument("--seed", type=int, help="deterministic ids and fake data")
-    s.add_argument("--b2core-base", default=DEFAULT_B2CORE_BASE, help="path where B2Core's [base] starts (default /b2core)")
+    s.add_argument("--b2core-base", type=_base_path, default=DEFAULT_B2CORE_BASE,
+                   help="path where B2Core's [base] starts (default /b2core)")
+    s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
+                   help="a request body that stops arriving is answered 408 (connection closed) after this long "
+                        f"(default {DEFAULT_BODY_TIMEOUT:g})")
     s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")
@@ -182,6 +225,9 @@ def parser() -> argparse.ArgumentParser:
 def _delegate(name: str):
     def run(args: argparse.Namespace) -> int:
         if name == "contract":
+            from .extras import require
+
+            require("contract", "allowlist-emulator contract")
             from .contract.cli import main as contract_main
 
             return contract_main(args.rest)
@@ -193,12 +239,18 @@ def _delegate(name: str):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .extras import MissingExtra
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("contract", "record", "replay"):
-        # argparse's REMAINDER does not take a leading option (``replay --cassette F``), so these skip the parser
-        return int(_delegate(argv[0])(argparse.Namespace(rest=argv[1:])) or 0)
-    args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        if argv and argv[0] in ("contract", "record", "replay"):
+            # argparse's REMAINDER does not take a leading option (``replay --cassette F``), so these skip the parser
+            return int(_delegate(argv[0])(argparse.Namespace(rest=argv[1:])) or 0)
+        args = parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except MissingExtra as exc:  # one line naming the extra, never a traceback
+        print(f"allowlist-emulator: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,9 @@ import random
 
 def fake_entries(rng: random.Random, count: int, ipv6_share: float = 0.1) -> list[tuple[str, str]]:
     """``count`` distinct (public address, description) pairs, about ``ipv6_share`` of them IPv6."""
+    from .extras import require
+
+    require("faker", "generate: N in --config")
     from faker import Faker
 
     fake = Faker("en_US")

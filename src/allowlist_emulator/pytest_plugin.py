@@ -19,9 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -46,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allowlist_emulator: uses the allowlist-emulator fixtures")
+    path = config.getoption("allowlist_credentials", None)
+    if path:  # a bad file stops the run once, here, naming the option, instead of failing every test that uses it
+        _load_credentials(path)
 
 
 # -- the control plane client --------------------------------------------------------------------------------------------
@@ -68,6 +68,10 @@ class AdminClient:
         self.timeout = timeout
 
     def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        import urllib.error  # here: urllib.request costs more at import than the rest of the plugin (pytest start-up)
+        import urllib.parse
+        import urllib.request
+
         params = {k: v for k, v in query.items() if v is not None}
         url = f"{self.url}/_emulator{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
         headers = {NAMESPACE_HEADER: self.namespace, "Accept": "application/json"}
@@ -252,7 +256,12 @@ def _load_credentials(path: str | None) -> dict[str, dict]:
     if path:
         import yaml
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise pytest.UsageError(f"--allowlist-credentials {path}: {exc.strerror or exc}") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise pytest.UsageError(f"--allowlist-credentials {path}: not YAML or JSON: {' '.join(str(exc).split())[:200]}") from None
         if not isinstance(data, dict):
             raise pytest.UsageError(f"--allowlist-credentials {path}: expected a mapping vendor → credentials")
         for vendor, values in data.items():

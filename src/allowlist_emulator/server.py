@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 
 from aiohttp import web
 
 from .app import EMULATOR, Emulator, Options, build_app
+
+
+class MalformedHttp(logging.Filter):
+    """aiohttp answers malformed HTTP (a NUL in a header, a Content-Length that is no number) with 400 itself, then logs
+    it on ``aiohttp.server`` as an ERROR with a traceback, as if the emulator had failed. It is the client's mistake:
+    one warning line that says what was wrong, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = " ".join(str(exc.message).split()) or type(exc).__name__
+            record.msg, record.args = f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})", None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+MALFORMED_HTTP = MalformedHttp()
+
+
+def quiet_malformed_http() -> None:
+    """Install :class:`MalformedHttp` on ``aiohttp.server`` (once: the same instance is never added twice). ``serve``
+    and every :class:`EmulatorServer` (the pytest fixture's in-process emulator) call it."""
+    logging.getLogger("aiohttp.server").addFilter(MALFORMED_HTTP)
 
 
 class EmulatorServer:
@@ -34,6 +61,7 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> "EmulatorServer":
+        quiet_malformed_http()
         self._thread = threading.Thread(target=self._run, name="allowlist-emulator", daemon=True)
         self._thread.start()
         self._ready.wait(30)

@@ -59,6 +59,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _hypothesis_home_out_of_cwd() -> None:
+    """Hypothesis keeps caches in ``./.hypothesis`` by default; a command must not litter the user's working folder,
+    so they go to the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``)/allowlist-emulator/hypothesis."""
+    import os
+    from pathlib import Path
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "allowlist-emulator" / "hypothesis"
+    set_hypothesis_home_dir(cache)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(list(argv) if argv is not None else None)
@@ -101,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if bad:
             return usage(f"--operation: {', '.join(bad)} not in specs/{args.vendor}.yaml")
 
+    _hypothesis_home_out_of_cwd()
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = run_contract(
         args.vendor, args.url, credentials, allow_writes=args.allow_writes, max_examples=args.max_examples,

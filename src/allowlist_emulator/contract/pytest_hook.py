@@ -27,14 +27,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .auth import Credentials
-from .runner import DEFAULT_MAX_EXAMPLES, VENDORS, Result, run_contract
+if TYPE_CHECKING:  # pragma: no cover
+    from .auth import Credentials
+    from .runner import Result
 
+# Nothing from runner/auth at import time: they need requests and schemathesis (the 'contract' extra), and this
+# module is loaded at every pytest start-up of a user's suite. Both constants are repeated from runner.py
+# (tests/test_install.py checks they agree).
 ENV_PREFIX = "ALLOWLIST_CONTRACT_"
+VENDORS = ("talend", "hdp", "codearts", "b2core")
+DEFAULT_MAX_EXAMPLES = 20
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,7 +71,9 @@ def parse_targets(values: list[str]) -> dict[str, str]:
     return out
 
 
-def credentials_from_env(environ: Any = os.environ) -> Credentials:
+def credentials_from_env(environ: Any = os.environ) -> "Credentials":
+    from .auth import Credentials
+
     names = ("token", "user", "password", "ak", "sk", "client_id", "client_secret")
     return Credentials(**{name: environ.get(ENV_PREFIX + name.upper()) or None for name in names})
 
@@ -73,7 +81,7 @@ def credentials_from_env(environ: Any = os.environ) -> Credentials:
 class ContractRunner:
     """What the ``allowlist_contract`` fixture gives: ``run(vendor, ...) -> Result`` and ``check(vendor, ...)``."""
 
-    def __init__(self, targets: dict[str, str], credentials: Credentials, allow_writes_live: bool,
+    def __init__(self, targets: dict[str, str], credentials: "Credentials", allow_writes_live: bool,
                  max_examples: int, report_dir: str | None, emulator_factory):
         self.targets = targets
         self.credentials = credentials
@@ -81,7 +89,7 @@ class ContractRunner:
         self.max_examples = max_examples
         self.report_dir = report_dir
         self._emulator_factory = emulator_factory
-        self.results: list[Result] = []
+        self.results: list["Result"] = []
 
     def is_live(self, vendor: str) -> bool:
         return vendor in self.targets
@@ -92,8 +100,10 @@ class ContractRunner:
         server = self._emulator_factory()
         return server.url + server.emulator.base_path(vendor)
 
-    def run(self, vendor: str, **options: Any) -> Result:
+    def run(self, vendor: str, **options: Any) -> "Result":
         """``run_contract`` against the configured target; keyword options override the session's settings."""
+        from .runner import run_contract
+
         live = self.is_live(vendor)
         options.setdefault("allow_writes", self.allow_writes_live if live else True)
         options.setdefault("max_examples", self.max_examples)
@@ -104,7 +114,7 @@ class ContractRunner:
         self.results.append(result)
         return result
 
-    def check(self, vendor: str, **options: Any) -> Result:
+    def check(self, vendor: str, **options: Any) -> "Result":
         """Run and fail the calling test (with the per-operation summary) unless everything passes."""
         result = self.run(vendor, **options)
         if not result.ok:
@@ -131,6 +141,12 @@ def _allowlist_contract_emulator():
 @pytest.fixture(scope="session")
 def allowlist_contract(pytestconfig: pytest.Config, _allowlist_contract_emulator) -> ContractRunner:
     """Run the contract suite of a vendor from a test: ``allowlist_contract.check("hdp")``."""
+    from ..extras import MissingExtra, require
+
+    try:
+        require("contract", "the allowlist_contract fixture")
+    except MissingExtra as exc:
+        pytest.fail(str(exc), pytrace=False)
     values = list(pytestconfig.getoption("allowlist_contract_url") or [])
     if os.environ.get(ENV_PREFIX + "URL"):
         values.insert(0, os.environ[ENV_PREFIX + "URL"])

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from ..state.clock import parse_iso
 from ..engine.context import json_response
-from ..engine.errors import ApiError
+from ..engine.errors import TIMEOUT, ApiError
+from ..engine.router import read_body, send_and_close
 from ..recording.redaction import masked
 from ..state import NAMESPACE_HEADER, Namespace
 from ..state.persistence import StateFileError
@@ -54,7 +55,7 @@ class Control:
                 raise ApiError(500, str(exc)) from None
 
     async def body(self, request: web.Request) -> Any:
-        raw = await request.read()
+        raw = await read_body(request, self.em.options.body_timeout)
         try:
             return json.loads(raw or b"null")
         except (ValueError, RecursionError):
@@ -73,7 +74,8 @@ class Control:
                     self.announce(request)
                 return response
             except ApiError as err:
-                return control_error(err.status, err.message, err.field)
+                response = control_error(err.status, err.message, err.field)
+                return await send_and_close(request, response) if err.kind == TIMEOUT else response
             except web.HTTPRequestEntityTooLarge:
                 return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 

@@ -17,6 +17,7 @@ TOO_LARGE = "too_large"  # body over the limit (413)
 FAULT = "fault"  # injected by a fault rule
 INTERNAL = "internal"  # a bug in the emulator (500); never caused by client input
 LIMIT = "limit"  # an emulator capacity limit was reached (namespaces, entries)
+TIMEOUT = "timeout"  # the request body stopped arriving for --body-timeout seconds (408; the connection is closed)
 
 
 class ApiError(Exception):

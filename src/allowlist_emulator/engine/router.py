@@ -18,7 +18,7 @@ from aiohttp import web
 from ..state import NAMESPACE_HEADER
 from ..state.persistence import StateFileError
 from .context import Ctx
-from .errors import FAULT, INTERNAL, METHOD, ROUTE, TOO_LARGE, ApiError
+from .errors import FAULT, INTERNAL, METHOD, ROUTE, TIMEOUT, TOO_LARGE, ApiError
 from .spec import Operation
 from .validate import RequestInvalid, parse_path, parse_query
 
@@ -32,6 +32,33 @@ WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 
 class Dropped(Exception):
     """A fault rule closed the connection."""
+
+
+async def read_body(request: web.Request, timeout: float) -> bytes:
+    """The request body; ApiError 408 (kind TIMEOUT) when it has not all arrived within ``timeout`` seconds.
+
+    A body that came with the headers (almost every request) is read without a timer: only a body still arriving
+    pays for one."""
+    if request.content.is_eof():
+        return await request.read()
+    try:
+        return await asyncio.wait_for(request.read(), timeout)
+    except asyncio.TimeoutError:
+        received = request.content.total_bytes
+        expected = request.content_length
+        raise ApiError(408, f"body: stopped arriving; {received} of {expected if expected is not None else '?'} bytes "
+                            f"received in {timeout:g} seconds (--body-timeout)", kind=TIMEOUT, field="body") from None
+
+
+async def send_and_close(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Send ``response`` now and close the connection: after a body timeout the rest of the body may still come, so
+    the connection cannot carry another request, and aiohttp would otherwise linger reading it."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()  # close, not abort: what was written is flushed first
+    return response
 
 
 async def apply_faults(ctx: Ctx, operation_id: str | None) -> None:
@@ -78,6 +105,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     render = vendor.render_error
     path_params, query_params, body = op.path_params, op.query_params, op.body
     store, faults, state_file = emulator.store, emulator.faults, emulator.state_file
+    body_timeout = emulator.options.body_timeout
 
     async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
@@ -90,7 +118,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             if faults.rules:
                 await apply_faults(ctx, op.operation_id)
             if request.body_exists:
-                ctx.raw_body = await request.read()
+                ctx.raw_body = await read_body(request, body_timeout)
             authenticate(ctx)
             if path_params:
                 ctx.path = parse_path(path_params, request.match_info)
@@ -104,6 +132,8 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
                 await state_file.save(namespace, (vendor.key,))  # committed before the answer leaves; the loop runs on
         except ApiError as err:
             response = render(err, ctx)
+            if err.kind == TIMEOUT:
+                response = await send_and_close(request, response)
         except RequestInvalid as exc:
             response = render(ApiError.from_problem(exc.problem), ctx)
         except web.HTTPRequestEntityTooLarge:

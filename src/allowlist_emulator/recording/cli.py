@@ -93,6 +93,10 @@ def record(argv: Sequence[str]) -> int:
         print(f"allowlist-emulator record: unknown vendor {args.vendor!r}; known: {', '.join(_known_vendors())}",
               file=sys.stderr)
         return EXIT_USAGE
+    if not args.no_drift:
+        from ..extras import require
+
+        require("record", "allowlist-emulator record (its drift checks; --no-drift records without them)")
     from .proxy import Recorder
 
     try:
@@ -121,15 +125,40 @@ def record(argv: Sequence[str]) -> int:
     return 0
 
 
+def cassette_file(name: str) -> Path:
+    """``--cassette`` as given: a file, or a shipped cassette named ``vendor/name`` (``hdp/tenant_whitelists``)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    vendor, sep, rest = name.partition("/")
+    if sep and rest and "/" not in rest:
+        from . import cassette_path
+
+        try:
+            return cassette_path(vendor, rest)
+        except FileNotFoundError as exc:
+            if vendor in _known_vendors():
+                raise ValueError(f"no such file, and {exc}") from None
+    raise ValueError("no such file (a shipped cassette is named vendor/name, e.g. hdp/tenant_whitelists)")
+
+
 def replay(argv: Sequence[str]) -> int:
     args = replay_parser().parse_args(argv)
+    from . import cassette as cas
     from .replay import Replayer
 
-    try:
-        replayer = Replayer.from_files(args.cassette)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"allowlist-emulator replay: cannot load the cassette: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    items = []
+    for name in args.cassette:
+        try:
+            path = cassette_file(name)
+            items.extend((str(path), item) for item in cas.load(path))
+        except Exception as exc:  # anything that is not a readable cassette: one line naming the file, never a traceback
+            reason = str(exc) if isinstance(exc, ValueError) else f"not a VCR.py cassette ({type(exc).__name__}: {exc})"
+            if isinstance(exc, OSError):
+                reason = exc.strerror or str(exc)
+            print(f"allowlist-emulator replay: --cassette {name}: {' '.join(reason.split())[:300]}", file=sys.stderr)
+            return EXIT_USAGE
+    replayer = Replayer(items)
 
     def announce(url: str) -> None:
         print(f"allowlist-emulator replay: serving {len(replayer.recorded)} interaction(s) from "

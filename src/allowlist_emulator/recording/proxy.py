@@ -21,7 +21,6 @@ from yarl import URL
 
 from . import cassette as cas
 from .cassette import Interaction, Redactor
-from .drift import DriftReport
 
 # Not forwarded in either direction (per-connection), or recomputed by aiohttp for the body it sends.
 _HOP_BY_HOP = frozenset({
@@ -45,7 +44,11 @@ class Recorder:
         self.drop_response_headers = frozenset(h.lower() for h in drop_response_headers)
         self.redactor = Redactor(redact)
         self.stream = stream
-        self.drift = DriftReport(vendor, self.record_as, stream) if check_drift else None
+        self.drift = None
+        if check_drift:
+            from .drift import DriftReport  # openapi-core, the 'record' extra: only when drift is checked
+
+            self.drift = DriftReport(vendor, self.record_as, stream)
         self.timeout = timeout
         self.interactions: list[Interaction] = []  # redacted, before the cassette-wide sweep
         self.failures = 0

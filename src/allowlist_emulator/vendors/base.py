@@ -25,6 +25,7 @@ class Vendor:
     authenticate: Callable[[Ctx], None]  # auth.py: sets ctx.identity or raises ApiError
     decide: Callable[[Any, Mapping[str, str], Any], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
     prefixes: tuple[str, ...]  # path prefixes this vendor answers 404/405 for, relative to ``mount``
+    config_schema: dict  # JSON Schema of ``vendors.<key>`` in --config (config.py); engine/config.py assembles them
     demo: tuple[str, ...] = ()  # lines for the serve banner
     place_generated: Callable[[dict, list[tuple[str, str]]], dict] | None = None  # config + fake (ip, text) → config
     error_summary: Callable[[Any], tuple[Any, Any]] | None = None  # errors.py: an error body → (code, message)

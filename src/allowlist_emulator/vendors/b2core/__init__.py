@@ -1,12 +1,13 @@
 """B2Broker B2Core IB API: IP address policies (allow/deny, with a time to live) behind client-credentials tokens."""
 
 from ..base import Vendor
-from . import auth, errors, handlers, models
+from . import auth, config, errors, handlers, models
 
 VENDOR = Vendor(
     key="b2core",
     title="B2Broker B2Core IB IP address policies",
     handlers=handlers.HANDLERS,
+    config_schema=config.CONFIG_SCHEMA,
     model=models.B2CoreModel,
     render_error=errors.render,
     error_summary=errors.summary,

@@ -126,7 +126,7 @@ def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
         out = error(PAYLOAD_TOO_LARGE)
     elif kind == kinds.FAULT:
         out = error(FAULT_INJECTED, status=err.status)
-    elif kind == kinds.LIMIT:
+    elif kind in (kinds.LIMIT, kinds.TIMEOUT):
         out = error(EMULATOR_LIMIT, err.message, status=err.status)
     elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE):  # raised without a Problem
         out = ApiError(err.status, err.message, code=INVALID_BODY if err.status == 400 else UNSUPPORTED_MEDIA_TYPE)

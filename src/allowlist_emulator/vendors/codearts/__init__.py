@@ -1,12 +1,13 @@
 """Huawei Cloud CodeArts Repo: tenant-level and repository-level trusted IP addresses (IP whitelists), API v4."""
 
 from ..base import Vendor
-from . import auth, errors, handlers, models
+from . import auth, config, errors, handlers, models
 
 VENDOR = Vendor(
     key="codearts",
     title="Huawei Cloud CodeArts Repo (trusted IP addresses)",
     handlers=handlers.HANDLERS,
+    config_schema=config.CONFIG_SCHEMA,
     model=models.CodeArtsModel,
     render_error=errors.render,
     error_summary=errors.summary,

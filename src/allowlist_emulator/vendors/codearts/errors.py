@@ -100,6 +100,9 @@ def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
         out = invalid(err.message)
     elif kind == kinds.LIMIT:
         out = invalid(err.message) if err.status == 400 else error(UNKNOWN, status=err.status)
+    elif kind == kinds.TIMEOUT:  # the body stopped arriving: CodeArts' invalid-request body, at 408
+        out = invalid(err.message)
+        out.status = 408
     elif kind == kinds.ROUTE:
         out = error(NOT_FOUND)
     elif kind == kinds.METHOD:

@@ -1,12 +1,13 @@
 """Progress DataDirect Hybrid Data Pipeline: IP address whitelists at system, tenant and user level."""
 
 from ..base import Vendor
-from . import auth, errors, handlers, models
+from . import auth, config, errors, handlers, models
 
 VENDOR = Vendor(
     key="hdp",
     title="Progress DataDirect Hybrid Data Pipeline",
     handlers=handlers.HANDLERS,
+    config_schema=config.CONFIG_SCHEMA,
     model=models.HdpModel,
     render_error=errors.render,
     error_summary=errors.summary,

@@ -57,8 +57,8 @@ def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
     problem = err.problem
     if kind == kinds.VALIDATION and problem is not None and problem.field == "webUI" and problem.rule == "MaxItems":
         out = error(WEBUI_BELOW_SYSTEM)  # LowerLevelWhitelist (tenant and user bodies): webUI has maxItems 0
-    elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT):
-        out = error(INVALID_REQUEST, err.message, status=503 if err.status == 503 else 400)
+    elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT, kinds.TIMEOUT):
+        out = error(INVALID_REQUEST, err.message, status=err.status if err.status in (408, 503) else 400)
     elif kind == kinds.ROUTE:
         out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
     elif kind == kinds.METHOD:

@@ -1,5 +1,30 @@
 """HDP's state and rules: tenants, users, whitelists at three levels, configurations 1-8, and the admission decision.
 
+Configuration, from ``vendors: {hdp: {...}}`` in the ``--config`` YAML (every key optional; the schema is
+``config.py``)::
+
+    tenants:                    # extra tenants, added to the demo ones (1 SystemTenant, 2 OrgA, 3 OrgB);
+      - {id: 4, name: OrgC}     #   an id that exists renames that tenant
+    users:                      # extra users, added to the demo ones (d2cadmin, orgadmin, user1, viewer);
+      - id: 5                   #   a name that exists replaces that demo user
+        name: ops
+        password: ops
+        tenant: 2               # the tenant the user belongs to (must be a tenant)
+        permissions: [11, 29]   # 12 Administrator, 11 MgmtAPI, 29 IPWhiteList, 22 Configurations; default none
+        administers: [2]        # tenants whose whitelists the user may manage (Administrator: every one); default none
+    whitelists:                 # lists present at start (and after /_emulator/reset); none by default
+      system: {adminAPI: [{startAddress: 10.0.0.1}], webUI: [{startAddress: 10.0.0.0, endAddress: 10.0.0.255}]}
+      tenants: {"2": {managementAPI: [{startAddress: 192.168.1.10}]}}   # tenant id → document
+      users: {user1: {managementAPI: [{startAddress: 192.168.1.11}]}}   # user name → document
+    filtering: "true"           # configuration 8, "true" (the default) or "false": whether the lists are enforced
+    configurations: {1: "|", 6: "-1"}   # configurations 1-8 by id, values as GET /api/admin/configurations shows
+    generate: 1000              # N fake addresses in the system dataAccess list (the 'faker' extra)
+
+A document holds up to four resources, ``managementAPI``, ``adminAPI``, ``dataAccess`` and ``webUI`` (system level
+only), each a list of ``{startAddress, endAddress}`` (``endAddress`` optional: a single address). Seeded documents
+are checked like a request body. ``/_emulator/state`` holds ``tenants``, ``users``, ``whitelists`` and
+``filtering`` (and the other configurations); restoring a state takes its tenants and users as the whole set.
+
 HDP converts no address between the families ("Hybrid Data Pipeline will not convert IP addresses from one format to
 another"): an IPv4-mapped IPv6 address such as ``::ffff:10.0.0.1`` is IPv6, in lists and for clients alike
 (``mapped_as_ipv4=False`` everywhere below, and ``Vendor.mapped_as_ipv4`` for the request's client address).
@@ -205,28 +230,38 @@ class HdpModel:
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
     def seeded(cls, config: Mapping, rng: Any, clock: Clock) -> "HdpModel":
-        tenants = {int(t["id"]): str(t["name"]) for t in config.get("tenants", DEFAULT_TENANTS)}
+        """The start state from ``config``: its tenants and users add to the demo ones (same id / name: replaced)."""
+        tenants = {**{t["id"]: t for t in DEFAULT_TENANTS}, **{int(t["id"]): t for t in config.get("tenants") or []}}
+        users = {**{u["name"]: u for u in DEFAULT_USERS}, **{str(u["name"]): u for u in config.get("users") or []}}
+        return cls._build(config, list(tenants.values()), list(users.values()))
+
+    @classmethod
+    def _build(cls, data: Mapping, tenant_items: list, user_items: list) -> "HdpModel":
+        tenants = {int(t["id"]): str(t["name"]) for t in tenant_items}
         users = {}
-        for data in config.get("users", DEFAULT_USERS):
-            user = User.from_json(data)
+        for item in user_items:
+            user = User.from_json(item)
+            if user.tenant not in tenants:
+                raise ValueError(f"users: {user.name}: tenant {user.tenant} is not a tenant (tenants: "
+                                 f"{', '.join(map(str, sorted(tenants)))})")
             users[user.name] = user
         model = cls(tenants=tenants, users=users)
-        whitelists = config.get("whitelists") or {}
+        whitelists = data.get("whitelists") or {}
         if whitelists.get("system") is not None:
             model.system = Whitelist(check_document(copy.deepcopy(whitelists["system"]), "system"))
         for tenant, document in (whitelists.get("tenants") or {}).items():
             model.tenant_lists[int(tenant)] = Whitelist(check_document(copy.deepcopy(document), "tenant"))
         for user, document in (whitelists.get("users") or {}).items():
             model.user_lists[str(user)] = Whitelist(check_document(copy.deepcopy(document), "user"))
-        if "filtering" in config:
-            model.filtering = "true" if str(config["filtering"]).lower() == "true" else "false"
-        for key, value in (config.get("configurations") or {}).items():
+        if "filtering" in data:
+            model.filtering = "true" if str(data["filtering"]).lower() == "true" else "false"
+        for key, value in (data.get("dataurations") or {}).items():
             setting = SETTINGS.get(int(key))
             if setting is None:
-                raise ValueError(f"configurations: {key} is not a configuration id (1-8)")
+                raise ValueError(f"dataurations: {key} is not a datauration id (1-8)")
             problem = setting_problem(setting, value)
             if problem:
-                raise ValueError(f"configurations.{key}: {problem}")
+                raise ValueError(f"dataurations.{key}: {problem}")
             if setting.id == FILTERING:
                 model.filtering = value
             else:
@@ -248,7 +283,8 @@ class HdpModel:
 
     @classmethod
     def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock) -> "HdpModel":
-        return cls.seeded(data, rng, clock)
+        """A saved state, exactly: its tenants and users are the whole set (the demo ones where it has no list)."""
+        return cls._build(data, data.get("tenants", DEFAULT_TENANTS), data.get("users", DEFAULT_USERS))
 
     # -- lookups -----------------------------------------------------------------------------------------------------
     def login(self, name: str, password: str) -> User | None:

@@ -2,12 +2,13 @@
 service-account token endpoint POST /security/oauth/token."""
 
 from ..base import Vendor
-from . import auth, errors, handlers, models
+from . import auth, config, errors, handlers, models
 
 VENDOR = Vendor(
     key="talend",
     title="Talend Cloud",
     handlers=handlers.HANDLERS,
+    config_schema=config.CONFIG_SCHEMA,
     model=models.TalendModel,
     render_error=errors.render,
     error_summary=errors.summary,

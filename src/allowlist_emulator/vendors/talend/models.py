@@ -1,7 +1,8 @@
 """Talend Cloud's IP allowlist: one policy per account (namespace), its entries, the bearer tokens, the plan's IP
 limit, optional rate limiting, and the admission decision.
 
-Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every key optional)::
+Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every key optional; the schema is
+``config.py``)::
 
     ip_limit: 100               # entries the policy may hold (the plan's limit); default 100
     rate_limit:                 # absent or null: off (the default)
