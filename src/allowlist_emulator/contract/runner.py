@@ -71,7 +71,7 @@ class CheckFailure:
     message: str
     phase: str
     reproduce: str = ""  # curl command(s)
-    response: str = ""  # the answer that failed the check: "<status> <body, cut to 500 characters>"
+    response: str = ""  # the answer that failed the check: "<status> <body>" (x-fidelity answers are matched on it)
 
     def line(self) -> str:
         return f"{self.check}: {self.operation} ({self.label}): {self.title}. {self.message}".strip()
@@ -213,7 +213,7 @@ class Result:
                 if failure.reproduce:
                     lines += ["      " + row for row in failure.reproduce.splitlines()[:6]]
                 if failure.response:
-                    lines.append(f"      answered {failure.response}")
+                    lines.append(f"      answered {failure.response[:500]}")
         if details and self.expected:
             lines += ["", "Expected (listed with their reason in the operation's x-fidelity):"]
             seen_expected = set()
@@ -426,7 +426,7 @@ def run_contract(
                 record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
                                       message=failure.message.strip(), phase=phase,
                                       reproduce=check.failure_info.code_sample or "",
-                                      response=f"{answer.status_code} {answer.content[:500].decode('utf-8', 'replace')}"
+                                      response=f"{answer.status_code} {answer.content[:65536].decode('utf-8', 'replace')}"
                                       if answer is not None else "")
                 why = next((e for e in expected_by_op.get(op_id, ()) if e.covers(record)), None)
                 key = (check.name, op_id, failure.title, failure.message, why)
