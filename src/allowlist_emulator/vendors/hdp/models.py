@@ -255,13 +255,13 @@ class HdpModel:
             model.user_lists[str(user)] = Whitelist(check_document(copy.deepcopy(document), "user"))
         if "filtering" in data:
             model.filtering = "true" if str(data["filtering"]).lower() == "true" else "false"
-        for key, value in (data.get("dataurations") or {}).items():
+        for key, value in (data.get("configurations") or {}).items():
             setting = SETTINGS.get(int(key))
             if setting is None:
-                raise ValueError(f"dataurations: {key} is not a datauration id (1-8)")
+                raise ValueError(f"configurations: {key} is not a configuration id (1-8)")
             problem = setting_problem(setting, value)
             if problem:
-                raise ValueError(f"dataurations.{key}: {problem}")
+                raise ValueError(f"configurations.{key}: {problem}")
             if setting.id == FILTERING:
                 model.filtering = value
             else:
