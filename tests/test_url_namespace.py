@@ -345,15 +345,14 @@ def test_store_drops_what_was_created_since_a_mark():
     assert store.drop_created_since(mark) == ["n1"]
 
 
-def test_journal_amends_only_its_own_entry():
-    from allowlist_emulator.engine.journal import Journal
-
-    journal = Journal(3)
-    journal.record("a", "hdp", "op", "GET", "/api/x", "", 200, 1.0, None, b"")
-    seq = journal.seq
-    journal.amend_path(seq + 1, "/_ns/a/api/x")  # nothing recorded since: nothing changes
-    assert [e.path for e in journal.select("a")] == ["/api/x"]
-    journal.record("a", "hdp", "op", "GET", "/api/y", "", 200, 1.0, None, b"")
-    journal.amend_path(seq + 1, "/_ns/a/api/y")
-    assert [e.path for e in journal.select("a")] == ["/api/x", "/_ns/a/api/y"]
-    assert [e.path for e in journal.select("a", path="/api/y")] == ["/_ns/a/api/y"]
+def test_the_live_feed_shows_the_path_as_sent(server):
+    """The dashboard's feed gets the entry as recorded: the path with its /_ns/<name> prefix, not the routed one."""
+    name = fresh("feed")
+    subscriber = server.emulator.journal.subscribe(name)
+    try:
+        response = requests.get(f"{server.url}/_ns/{name}/api/admin/security/whitelist/system", auth=("d2cadmin", "d2cadmin"), timeout=10)
+        assert response.status_code == 200
+        paths = [item[6] for item in list(subscriber.items) if item and item[0] != "control"]
+    finally:
+        server.emulator.journal.unsubscribe(subscriber)
+    assert paths == [f"/_ns/{name}/api/admin/security/whitelist/system"], paths

@@ -154,13 +154,6 @@ class Journal:
         """The number of the last entry recorded (0: none yet)."""
         return self._seq
 
-    def amend_path(self, seq: int, path: str) -> None:
-        """Show ``path`` in entry ``seq`` if it is the last one recorded (a request under ``/_ns/<name>``: the entry
-        shows the path as the client sent it, not the one its handler saw)."""
-        if self._seq == seq and self._entries:
-            entry = self._entries[-1]
-            self._entries[-1] = entry[:6] + (path,) + entry[7:]
-
     def select(self, namespace: str, vendor: str | None = None, method: str | None = None, path: str | None = None,
                status: int | None = None, operation_id: str | None = None) -> Iterable[Entry]:
         for item in self._entries:

@@ -20,6 +20,7 @@ from ..state.persistence import StateFileError
 from .context import Ctx
 from .errors import FAULT, INTERNAL, METHOD, ROUTE, TIMEOUT, TOO_LARGE, ApiError
 from .spec import Operation
+from .url_namespace import sent_url
 from .validate import RequestInvalid, parse_path, parse_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,7 +87,7 @@ def _finish(ctx: Ctx, response: web.StreamResponse, started: float) -> web.Strea
         ctx.vendor.key,
         op.operation_id if op else None,
         request.method,
-        request.path,
+        sent_url(request).path,  # as the client sent it, with its /_ns/<name> prefix: the journal and the live feed
         request.query_string,
         response.status,
         (perf_counter() - started) * 1000.0,

@@ -50,8 +50,6 @@ def register_url_namespaces(app: web.Application, emulator: "Emulator", not_foun
                             control_error: Callable[[int, str, str | None], web.Response]) -> None:
     """Add the ``/_ns/`` route; ``not_found`` answers ``/_ns/`` without a name, ``control_error`` renders a 400 for
     routes no vendor owns."""
-    journal = emulator.journal
-
     def refuse(handler: Any, message: str, field: str) -> web.StreamResponse:
         vendor = getattr(handler, "vendor", None)  # set by engine/router.py on every vendor route
         if vendor is not None:
@@ -82,10 +80,6 @@ def register_url_namespaces(app: web.Application, emulator: "Emulator", not_foun
         inner._headers = CIMultiDictProxy(headers)
         inner._match_info = match_info
         inner[SENT_URL] = url
-        seq = journal.seq
-        try:
-            return await handler(inner)
-        finally:
-            journal.amend_path(seq + 1, request.path)
+        return await handler(inner)
 
     app.router.add_route("*", URL_PREFIX + "{tail:[\\s\\S]*}", handle)  # [\s\S]: a decoded %0A is in the path too
