@@ -239,9 +239,10 @@ def test_serve_prints_its_url_and_demo_credentials_and_answers():
         while time.time() < deadline:
             line = process.stdout.readline()
             lines.append(line)
-            if "control plane" in line:
+            if "dashboard:" in line:  # the banner's last line
                 break
         banner = "".join(lines)
+        assert f"http://127.0.0.1:{port}/_emulator/ui" in banner
         assert f"http://127.0.0.1:{port}" in banner
         assert "d2cadmin/d2cadmin" in banner
         assert "talend-service-account / talend-service-secret" in banner and "/security/oauth/token" in banner

@@ -108,7 +108,8 @@ def banner(url: str, options: Options, emulator) -> str:
         lines.append(f"  {vendor.title} ({key}): {url}{vendor.mount or ''}" + ("" if vendor.mount else "  (at its real paths)"))
         for line in vendor.demo:
             lines.append(f"      {line}")
-    lines += ["", f"  control plane: {url}/_emulator/health  (reset, state, requests, faults, clock, decide)"]
+    lines += ["", f"  control plane: {url}/_emulator/health  (reset, state, requests, faults, clock, decide)",
+              f"  dashboard:     {url}/_emulator/ui  (state, live request journal, controls; in a browser)"]
     return "\n".join(lines)
 
 
