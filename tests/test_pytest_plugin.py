@@ -217,3 +217,74 @@ def test_target(allowlist_emulator, allowlist_emulator_url):
 def test_the_plugin_registers_its_options(pytestconfig):
     assert pytestconfig.getoption("allowlist_target") == []
     assert pytestconfig.pluginmanager.has_plugin("allowlist_emulator")
+
+
+# -- what a long session keeps, and how the emulator is started ----------------------------------------------------------
+
+KEPT_TESTS = '''
+import gc
+
+import pytest
+
+N = 200
+
+
+def requests_kept():
+    """pytest's fixture requests for ``allowlist_emulator`` that are still alive (after a collection)."""
+    gc.collect()
+    return sum(1 for o in gc.get_objects()
+               if type(o).__name__ == "SubRequest" and getattr(o, "fixturename", None) == "allowlist_emulator")
+
+
+@pytest.mark.parametrize("i", range(N))
+def test_many(i, allowlist_emulator):
+    pass
+
+
+def test_zz_finished_tests_leave_no_fixture_request_behind():
+    assert requests_kept() <= 1
+'''
+
+
+def test_a_long_session_keeps_nothing_of_each_finished_test(pytester):
+    """pytest hangs a function fixture's finalizer (holding the test's fixture request) on every fixture it takes as
+    an argument, and a session fixture keeps them to the session's end: ~0.9 KB a test, for ever. The fixture looks
+    the session's target up instead, so 200 finished tests leave no request of theirs alive."""
+    pytester.makepyfile(test_kept=KEPT_TESTS)
+    result = pytester.runpytest_subprocess(*INNER)
+    result.assert_outcomes(passed=201)
+
+
+START_TESTS = '''
+import sys
+
+
+def test_started(allowlist_emulator):
+    import allowlist_emulator.app
+    import allowlist_emulator.pytest_plugin
+    import allowlist_emulator.vendors.hdp.models
+
+    hooks = [type(finder).__module__ for finder in sys.meta_path]
+    assert hooks[0] == "_pytest.assertion.rewrite", hooks  # put back where pytest keeps it
+    # the emulator's modules were imported as a library is; the plugin module itself by pytest's rewriting hook
+    rewriting = type(sys.meta_path[0])
+    assert not isinstance(allowlist_emulator.app.__spec__.loader, rewriting)
+    assert not isinstance(allowlist_emulator.vendors.hdp.models.__spec__.loader, rewriting)
+    assert isinstance(allowlist_emulator.pytest_plugin.__spec__.loader, rewriting)
+    import gc
+    assert gc.isenabled()  # paused while the emulator started, then back as it was
+
+
+def test_a_test_module_is_still_rewritten():
+    x = [1, 2]
+    try:
+        assert x == [1, 3]
+    except AssertionError as exc:
+        assert "[1, 2] == [1, 3]" in str(exc)  # pytest's rewritten assert explains itself
+'''
+
+
+def test_the_emulator_starts_without_assertion_rewriting_and_leaves_pytest_as_it_was(pytester):
+    pytester.makepyfile(test_start=START_TESTS)
+    result = pytester.runpytest_subprocess(*INNER)
+    result.assert_outcomes(passed=2)

@@ -16,10 +16,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 import os
-import uuid
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -162,6 +164,7 @@ class Target:
         self.admin_token = admin_token
         self.worker = worker
         self._counter = itertools.count(1)
+        self._session = os.urandom(4).hex()  # two sessions against one target emulator never share a name
 
     @property
     def external(self) -> bool:
@@ -176,7 +179,7 @@ class Target:
         return self.url + _namespace_path(namespace) + mount
 
     def new_namespace(self) -> str:
-        return f"pytest-{self.worker}-{next(self._counter)}-{uuid.uuid4().hex[:8]}"
+        return f"pytest-{self.worker}-{self._session}-{next(self._counter)}"
 
     def mark(self) -> int:
         """Where the in-process store's count of created namespaces stands (before a test)."""
@@ -220,8 +223,15 @@ class AllowlistEmulator:
         self.namespace = namespace
         self.headers = {NAMESPACE_HEADER: namespace}
         self.credentials = target.credentials
-        self.admin = AdminClient(target.url, namespace, target.admin_token)
         self.external = target.external  # True with --allowlist-target
+        self._admin: AdminClient | None = None
+
+    @property
+    def admin(self) -> AdminClient:
+        """The control plane in this test's namespace (made on first use: most tests never ask)."""
+        if self._admin is None:
+            self._admin = AdminClient(self._target.url, self.namespace, self._target.admin_token)
+        return self._admin
 
     def base(self, vendor: str) -> str:
         """Where ``vendor``'s spec paths start, in this test's namespace: ``url + "/_ns/<namespace>"`` (+ ``"/b2core"``
@@ -310,13 +320,76 @@ def _allowlist_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         url, bases, emulator, mounts = _external_bases(targets, admin_token)
         yield Target(url, bases, credentials, None, admin_token, worker, emulator, mounts)
         return
-    from .app import Options
-    from .server import EmulatorServer
-
-    with EmulatorServer(Options(trust_forwarded_for=True)) as server:
+    server = _start_in_process()
+    try:
         mounts = {vendor: server.emulator.base_path(vendor) for vendor in server.emulator.vendors}
         bases = {vendor: server.url + mount for vendor, mount in mounts.items()}
         yield Target(server.url, bases, credentials, server, None, worker, mounts=mounts)
+    finally:
+        server.stop()
+
+
+def _start_in_process() -> Any:
+    """Import, build and start the session's emulator: most of what a short session pays for it, so three things
+    keep it down (bench/fixture_cost.py measures the whole):
+
+    * the garbage collector is off meanwhile (and back as it was): the ~100,000 objects made here all live to the
+      session's end, and each collection they would trigger also walks the test suite's objects;
+    * the emulator's own modules are imported as any library is, not through pytest's assertion rewriting, which
+      pytest applies to the whole package of every plugin: a slower loader per module, and under
+      ``PYTHONDONTWRITEBYTECODE`` a parse and rewrite of every module in every session (the plugin module itself,
+      already imported, keeps its rewritten asserts);
+    * aiohttp is imported on a second thread while this one loads the specs and compiles their validators: its
+      import builds two TLS client contexts from the system's CA files (~100 ms), work that runs without the GIL.
+    """
+    with _collection_paused(), _plain_imports():
+        import importlib
+        import threading
+
+        failed: list[BaseException] = []
+
+        def import_aiohttp() -> None:
+            try:
+                importlib.import_module("aiohttp.web")
+            except BaseException as exc:  # pragma: no cover - raised again below, by the import that needs it
+                failed.append(exc)
+
+        thread = threading.Thread(target=import_aiohttp, name="allowlist-emulator-import", daemon=True)
+        thread.start()
+        from .engine.spec import vendor_spec
+
+        for vendor in VENDORS:
+            vendor_spec(vendor)  # parsed and compiled once per process; the app below finds them cached
+        thread.join()
+        from .app import Options
+        from .server import EmulatorServer
+
+        return EmulatorServer(Options(trust_forwarded_for=True)).start()
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _plain_imports() -> Iterator[None]:
+    """pytest's assertion-rewriting import hook out of ``sys.meta_path`` for the block, then back where it was."""
+    hooks = [(i, finder) for i, finder in enumerate(sys.meta_path)
+             if type(finder).__module__ == "_pytest.assertion.rewrite"]
+    for _, finder in reversed(hooks):
+        sys.meta_path.remove(finder)
+    try:
+        yield
+    finally:
+        for i, finder in hooks:
+            sys.meta_path.insert(i, finder)
 
 
 @pytest.fixture(scope="session")
@@ -326,13 +399,17 @@ def allowlist_emulator_url(_allowlist_target: Target) -> str:
 
 
 @pytest.fixture
-def allowlist_emulator(_allowlist_target: Target) -> Iterator[AllowlistEmulator]:
+def allowlist_emulator(request: pytest.FixtureRequest) -> Iterator[AllowlistEmulator]:
     """The session's emulator, seen through a fresh namespace for this test (dropped afterwards, with any other
     namespace the test created)."""
-    namespace = _allowlist_target.new_namespace()
-    mark = _allowlist_target.mark()
-    yield AllowlistEmulator(_allowlist_target, namespace)
-    _allowlist_target.drop(namespace, mark)
+    # Looked up, not taken as an argument: pytest hangs a finalizer of every function-scoped fixture on each fixture
+    # it takes as an argument, and a session fixture keeps them (each with the test's request) until the session
+    # ends, ~0.9 KB a test that never goes away (bench/fixture_cost.py --rss).
+    target: Target = request.getfixturevalue("_allowlist_target")
+    namespace = target.new_namespace()
+    mark = target.mark()
+    yield AllowlistEmulator(target, namespace)
+    target.drop(namespace, mark)
 
 
 pytest_plugins = [*globals().get("pytest_plugins", []), "allowlist_emulator.contract.pytest_hook"]  # fixture allowlist_contract
