@@ -1,20 +1,29 @@
 """What the pytest fixture ``allowlist_emulator`` costs a test, and whether a long session's memory stays flat.
 
-    .venv/bin/python bench/fixture_cost.py                      # per-test cost: 300 tests, bare vs with the fixture
-    .venv/bin/python bench/fixture_cost.py --tests 1000 --rounds 5
+    .venv/bin/python bench/fixture_cost.py                      # per-test cost: 300 tests, ~1 minute
+    .venv/bin/python bench/fixture_cost.py --tests 1000 --rounds 7
+    .venv/bin/python bench/fixture_cost.py --no-bytecode-cache  # as under PYTHONDONTWRITEBYTECODE=1 (Docker, this VM)
     .venv/bin/python bench/fixture_cost.py --src /path/to/other/src   # the same against another source tree
-    .venv/bin/python bench/fixture_cost.py --rss 100000         # RSS over 100,000 tests that each write and read
+    .venv/bin/python bench/fixture_cost.py --rss 100000         # memory over 100,000 tests, ~6 minutes
 
-**Per-test cost.** Two generated suites of N empty tests run in fresh pytest processes: one bare, one whose tests take
-``allowlist_emulator``. The difference of the two wall times, divided by N, is what the fixture adds per test,
-session start-up (the in-process emulator) included. Each suite runs ``--rounds`` times, alternating; the best
-round of each counts (other work on the machine only ever slows a round down), and the children's CPU time is
-shown too (less disturbed by neighbours on a shared machine).
+**Per-test cost.** Three generated suites of N empty tests, each run in fresh pytest processes: ``bare`` (no
+fixture), ``fixture`` (a function fixture taking a value from a session fixture: what any such fixture costs in
+pytest itself) and ``emulator`` (the tests take ``allowlist_emulator``). What the emulator adds to a test is
+(emulator - bare) / N, session start-up of the in-process emulator included. Rounds alternate the suites; the best
+round of each counts (other work on the machine only ever slows a round down), and the children's CPU time is shown
+too (less disturbed by neighbours on a shared machine). One unmeasured run of each suite goes first.
 
-**Memory.** One pytest process runs N tests; each writes an HDP system whitelist through ``base("hdp")`` only (the
-namespace is in the URL) and reads it back, so every test creates a namespace with state. Every N/10 tests the
-process's VmRSS and the number of namespaces the emulator holds are written down: flat RSS and a namespace count
-that does not grow mean that what tests create is dropped when they end.
+Bytecode: the children write and use ``__pycache__`` as Python does by default, so what is measured is a user's
+second run on; ``--no-bytecode-cache`` sets ``PYTHONDONTWRITEBYTECODE=1`` (common in CI containers, and set in this
+workplace's shells), under which pytest compiles and assertion-rewrites the plugin's whole package (every module of
+``allowlist_emulator``, as it does for every plugin) in every session, since it may not keep the result.
+
+**Memory.** Two pytest processes of N tests each: ``bare`` (tests that do nothing) and ``emulator`` (each test
+writes an HDP system whitelist through ``base("hdp")`` only, the namespace in the URL, and reads it back, so every
+test creates a namespace with state and two journal entries). Every N/10 tests the process's VmRSS is written down,
+and for the emulator the namespaces it holds and its journal's length. pytest itself keeps every test's reports to
+the session's end, so a bare session grows too: the emulator's memory is flat when its session grows no faster than
+the bare one once the journal's ring is full (10,000 requests), and the namespaces held do not grow.
 """
 
 from __future__ import annotations
@@ -32,30 +41,44 @@ HERE = Path(__file__).resolve().parent
 INNER = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:faker",
          "-p", "no:anyio", "-q", "-p", "no:randomly"]
 
-BARE = '''
+SUITES = {
+    "bare": '''
 import pytest
 
 @pytest.mark.parametrize("i", range({n}))
 def test_bare(i):
     pass
-'''
+''',
+    "fixture": '''
+import pytest
 
-WITH_FIXTURE = '''
+@pytest.fixture(scope="session")
+def session_value():
+    return object()
+
+@pytest.fixture
+def value(request):
+    yield request.getfixturevalue("session_value")
+
+@pytest.mark.parametrize("i", range({n}))
+def test_fixture(i, value):
+    pass
+''',
+    "emulator": '''
 import pytest
 
 @pytest.mark.parametrize("i", range({n}))
-def test_with_fixture(i, allowlist_emulator):
+def test_emulator(i, allowlist_emulator):
     pass
-'''
+''',
+}
 
-RSS_SUITE = '''
-import pytest
-import requests
+RSS_LOGGER = '''
+import os
 
-HTTP = requests.Session()
 LOG = {log!r}
 EVERY = {every}
-SYSTEM = "/api/admin/security/whitelist/system"
+N = {n}
 
 
 def rss_mb():
@@ -65,17 +88,57 @@ def rss_mb():
                 return int(line.split()[1]) / 1024.0
 
 
+def write(i, target=None):
+    if i % EVERY == 0 or i == N - 1:
+        held = journal = "-"
+        if target is not None:
+            emulator = target.server.emulator
+            held, journal = len(emulator.store.names()), len(emulator.journal._entries)
+        with open(LOG, "a") as handle:
+            handle.write(f"{{i}} {{rss_mb():.1f}} {{held}} {{journal}}\\n")
+'''
+
+RSS_BARE = '''
+import pytest
+from rss_log import write
+
+
+@pytest.mark.parametrize("i", range({n}))
+def test_bare(i):
+    write(i)
+'''
+
+RSS_EMULATOR = '''
+import base64
+import http.client
+import json
+from urllib.parse import urlsplit
+
+import pytest
+from rss_log import write
+
+SYSTEM = "/api/admin/security/whitelist/system"
+CONNECTION = []
+
+
 @pytest.mark.parametrize("i", range({n}))
 def test_write_read(i, allowlist_emulator, _allowlist_target):
-    base = allowlist_emulator.base("hdp")
-    auth = allowlist_emulator.credentials["hdp"]["auth"]
+    base = urlsplit(allowlist_emulator.base("hdp"))
+    if not CONNECTION:
+        CONNECTION.append(http.client.HTTPConnection(base.hostname, base.port, timeout=10))
+    http_ = CONNECTION[0]
+    user, password = allowlist_emulator.credentials["hdp"]["auth"]
+    headers = {{"Authorization": "Basic " + base64.b64encode(f"{{user}}:{{password}}".encode()).decode(),
+               "Content-Type": "application/json"}}
     body = {{"managementAPI": [{{"startAddress": "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)}}]}}
-    assert HTTP.post(base + SYSTEM, json=body, auth=auth, timeout=10).status_code == 201
-    assert HTTP.get(base + SYSTEM, auth=auth, timeout=10).json() == body
-    if i % EVERY == 0 or i == {n} - 1:
-        store = _allowlist_target.server.emulator.store
-        with open(LOG, "a") as handle:
-            handle.write(f"{{i}} {{rss_mb():.1f}} {{len(store.names())}} {{store.created}}\\n")
+    http_.request("POST", base.path + SYSTEM, json.dumps(body), headers)
+    answer = http_.getresponse()
+    answer.read()
+    assert answer.status == 201
+    http_.request("GET", base.path + SYSTEM, headers=headers)
+    answer = http_.getresponse()
+    assert answer.status == 200 and json.loads(answer.read()) == body
+    write(i, _allowlist_target)
 '''
 
 
@@ -94,9 +157,14 @@ def pytest_run(folder: Path, name: str, env: dict) -> tuple[float, float, str]:
     return wall, cpu, last
 
 
-def environment(src: str | None) -> dict:
+def environment(src: str | None, bytecode_cache: bool) -> dict:
     env = dict(os.environ)
     env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     if src:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(src).resolve()), env.get("PYTHONPATH")]))
     return env
@@ -105,43 +173,64 @@ def environment(src: str | None) -> dict:
 def per_test(n: int, rounds: int, env: dict) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "test_bare.py").write_text(BARE.format(n=n))
-        (folder / "test_with_fixture.py").write_text(WITH_FIXTURE.format(n=n))
-        runs: dict[str, list[tuple[float, float]]] = {"test_bare.py": [], "test_with_fixture.py": []}
+        for key, text in SUITES.items():
+            (folder / f"test_{key}.py").write_text(text.format(n=n))
+            pytest_run(folder, f"test_{key}.py", env)  # unmeasured: caches written, files read once
+        runs: dict[str, list[tuple[float, float]]] = {key: [] for key in SUITES}
         for _ in range(rounds):
-            for name in runs:
-                wall, cpu, last = pytest_run(folder, name, env)
-                runs[name].append((wall, cpu))
-                print(f"  {name:<22} {wall:6.3f} s wall  {cpu:6.3f} s CPU   {last}", flush=True)
-    bare_wall, bare_cpu = (min(r[i] for r in runs["test_bare.py"]) for i in (0, 1))
-    fx_wall, fx_cpu = (min(r[i] for r in runs["test_with_fixture.py"]) for i in (0, 1))
-    print(f"{n} tests, best of {rounds} rounds each:")
-    print(f"  bare          {bare_wall:.3f} s wall, {bare_cpu:.3f} s CPU")
-    print(f"  with fixture  {fx_wall:.3f} s wall, {fx_cpu:.3f} s CPU (session start-up of the emulator included)")
-    print(f"  per test: +{(fx_wall - bare_wall) / n * 1000:.2f} ms wall, +{(fx_cpu - bare_cpu) / n * 1000:.2f} ms CPU")
+            for key in SUITES:
+                wall, cpu, last = pytest_run(folder, f"test_{key}.py", env)
+                runs[key].append((wall, cpu))
+                print(f"  {key:<9} {wall:6.3f} s wall  {cpu:6.3f} s CPU   {last}", flush=True)
+    best = {key: (min(r[0] for r in rows), min(r[1] for r in rows)) for key, rows in runs.items()}
+    cache = "off (PYTHONDONTWRITEBYTECODE=1)" if env.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"{n} tests, best of {rounds} rounds each, bytecode cache {cache}:")
+    for key, (wall, cpu) in best.items():
+        print(f"  {key:<9} {wall:.3f} s wall, {cpu:.3f} s CPU")
+    bare_wall, bare_cpu = best["bare"]
+    for key in ("fixture", "emulator"):
+        wall, cpu = best[key]
+        print(f"  per test, {key} - bare: +{(wall - bare_wall) / n * 1000:.2f} ms wall, "
+              f"+{(cpu - bare_cpu) / n * 1000:.2f} ms CPU" + (" (session start-up of the emulator included)"
+                                                             if key == "emulator" else ""))
 
 
 def rss(n: int, env: dict) -> None:
+    every = max(1, n // 10)
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        log = folder / "rss.log"
-        (folder / "test_rss.py").write_text(RSS_SUITE.format(n=n, log=str(log), every=max(1, n // 10)))
-        wall, _cpu, last = pytest_run(folder, "test_rss.py", env)
-        print(f"{n} tests in {wall:.0f} s: {last}")
-        print(f"  {'after test':>10} {'VmRSS MB':>9} {'namespaces held':>16} {'created so far':>15}")
-        for line in log.read_text().splitlines():
-            i, mb, held, created = line.split()
-            print(f"  {int(i) + 1:>10,} {float(mb):>9.1f} {int(held):>16,} {int(created):>15,}")
+        for key, suite in (("bare", RSS_BARE), ("emulator", RSS_EMULATOR)):
+            log = folder / f"{key}.log"
+            (folder / "rss_log.py").write_text(RSS_LOGGER.format(n=n, log=str(log), every=every))
+            (folder / f"test_rss_{key}.py").write_text(suite.format(n=n))
+            wall, _cpu, last = pytest_run(folder, f"test_rss_{key}.py", env)
+            print(f"{key}: {n:,} tests in {wall:.0f} s: {last}", flush=True)
+            results[key] = [line.split() for line in log.read_text().splitlines()]
+    print(f"  {'after test':>10} {'bare MB':>8} {'emulator MB':>12} {'difference':>11} {'namespaces held':>16} "
+          f"{'journal':>8}")
+    for (i, bare_mb, _, _), (_, mb, held, journal) in zip(results["bare"], results["emulator"]):
+        print(f"  {int(i) + 1:>10,} {float(bare_mb):>8.1f} {float(mb):>12.1f} {float(mb) - float(bare_mb):>+11.1f} "
+              f"{held:>16} {journal:>8}")
+    # the second half: the journal's ring (10,000 requests) is full from 5,000 tests on
+    last = len(results["bare"]) - 1
+    first = last // 2
+    span = (int(results["bare"][last][0]) - int(results["bare"][first][0])) / 10_000
+    if span > 0:
+        growth = {key: (float(rows[last][1]) - float(rows[first][1])) / span for key, rows in results.items()}
+        print(f"  growth per 10,000 tests from test {int(results['bare'][first][0]) + 1:,} on: bare {growth['bare']:+.2f} MB, "
+              f"emulator {growth['emulator']:+.2f} MB, difference {growth['emulator'] - growth['bare']:+.2f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tests", type=int, default=300)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--rss", type=int, metavar="N", help="instead: RSS over N tests that each write and read")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rss", type=int, metavar="N", help="instead: memory over N tests that each write and read")
+    p.add_argument("--no-bytecode-cache", action="store_true", help="run the children with PYTHONDONTWRITEBYTECODE=1")
     p.add_argument("--src", help="run another source tree's allowlist_emulator (before/after comparisons)")
     args = p.parse_args(argv)
-    env = environment(args.src)
+    env = environment(args.src, not args.no_bytecode_cache)
     if args.rss:
         rss(args.rss, env)
     else:
