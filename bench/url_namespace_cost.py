@@ -2,6 +2,14 @@
 
     .venv/bin/python bench/url_namespace_cost.py                       # 4 scenarios x 5 rounds x 2 forms x 4 s, ~3 minutes
     .venv/bin/python bench/url_namespace_cost.py --scenarios read-hdp --rounds 3 --duration 2
+    .venv/bin/python bench/url_namespace_cost.py --instructions        # instructions per request (valgrind), ~5 minutes
+    .venv/bin/python bench/url_namespace_cost.py --instructions --against /path/to/other/src  # the header form there too
+
+**Instructions** (``--instructions``): the server runs under valgrind's callgrind, which counts the instructions it
+executes; the count for the same requests is the same from run to run whatever the neighbours on this shared machine
+do, where req/s and CPU seconds move by ±20 % here. Per scenario: N sequential keep-alive requests of each form,
+twice, the counter zeroed before and read after each batch; shown per request. ``--against SRC`` runs another source
+tree's server the same way (the header form only): what every request without the prefix paid before and pays now.
 
 One emulator process per scenario (bench/run.py's scenarios, setup and load generator). Both forms use the same
 namespace, ``bench``: the header form sends ``X-Emulator-Namespace: bench`` to the plain path, the URL form sends
@@ -17,8 +25,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -103,6 +114,63 @@ def measure(sc: run.Scenario, rounds: int, duration: float, warmup: float, conne
     return out
 
 
+def callgrind_total(folder: Path, pid: int, label: str) -> int:
+    """Dump the counters of the server under callgrind as ``label``; the instructions since they were last zeroed."""
+    subprocess.run(["callgrind_control", "-d", label, str(pid)], capture_output=True, check=True)
+    dumps = sorted(folder.glob(f"callgrind.out.{pid}.*"), key=lambda f: f.stat().st_mtime_ns)
+    for line in dumps[-1].read_text(errors="replace").splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {dumps[-1]}")
+
+
+def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, rounds: int = 2) -> dict[str, float]:
+    """Instructions per request of each form, the median of ``rounds`` batches of ``n``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])))
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/callgrind.out.%p",
+               sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", "{port}"]
+        server = run.Server("emulator under callgrind", cmd, env)
+        auth = {k: v for k, v in sc.headers.items() if k != "Content-Type"}
+        results: dict[str, list[float]] = {form: [] for form in forms}
+        try:
+            server.start(sc.ready, auth, timeout=600)
+            pid = server.proc.pid
+            for method, path, body in sc.setup:
+                run.request(server.port, method, path, {**auth, **run.JSON, **HEADER}, body, timeout=120)
+            paths = {"header": (sc.path, {**sc.headers, **HEADER}), "url": (PREFIX + sc.path, dict(sc.headers))}
+            counter = 0
+            for form in forms:  # warm: caches filled, first-use paths taken
+                counter += 100_000
+                cpu_per_request(server.port, pid, sc.method, paths[form][0], paths[form][1], sc.body, 200, counter)
+            for _ in range(rounds):
+                for form in forms:
+                    counter += 100_000
+                    subprocess.run(["callgrind_control", "-z", str(pid)], capture_output=True, check=True)
+                    cpu_per_request(server.port, pid, sc.method, paths[form][0], paths[form][1], sc.body, n, counter)
+                    results[form].append(callgrind_total(folder, pid, form) / n)
+        finally:
+            server.stop()
+    return {form: statistics.median(values) for form, values in results.items()}
+
+
+def main_instructions(chosen: list[run.Scenario], n: int, against: str | None) -> None:
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    print(f"instructions per request under callgrind, median of 2 batches of {n} sequential requests per form", flush=True)
+    head = f"{'scenario':<38} {'header':>10} {'URL':>10} {'URL - header':>16}"
+    print(head + (f" {'header, --against':>18} {'this - against':>16}" if against else ""))
+    for sc in chosen:
+        here = instructions(sc, run.EMULATOR_SRC, ("header", "url"), n)
+        h, u = here["header"], here["url"]
+        line = f"{sc.title:<38} {h:>10,.0f} {u:>10,.0f} {u - h:>+9,.0f} ({100 * (u - h) / h:+.1f}%)"
+        if against:
+            other = instructions(sc, Path(against).resolve(), ("header",), n)["header"]
+            line += f" {other:>18,.0f} {h - other:>+9,.0f} ({100 * (h - other) / other:+.1f}%)"
+        print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenarios", help=f"comma list (default all): {', '.join(s.key for s in run.scenarios())}")
@@ -112,8 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--cpu-requests", type=int, default=3000, help="sequential requests per round for the CPU figure")
+    p.add_argument("--instructions", action="store_true", help="count instructions per request under valgrind instead")
+    p.add_argument("--requests", type=int, default=1000, help="--instructions: requests per batch")
+    p.add_argument("--against", metavar="SRC", help="--instructions: also count the header form of this source tree")
     args = p.parse_args(argv)
     chosen = [s for s in run.scenarios() if not args.scenarios or s.key in args.scenarios.split(",")]
+    if args.instructions:
+        main_instructions(chosen, args.requests, args.against)
+        return 0
     tool = "wrk" if args.loadgen == "wrk" or (args.loadgen == "auto" and loadgen.have_wrk()) else "python"
     print(f"load: {tool}, {args.connections} connections, {args.rounds} rounds x {args.duration:g} s per form, alternating",
           flush=True)

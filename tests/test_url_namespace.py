@@ -155,16 +155,18 @@ def test_the_control_plane_answers_under_the_prefix(server):
 
 
 def test_a_route_added_later_is_reached_under_the_prefix_too():
-    """The mechanism knows no route: one registered after it (as a dashboard at /_emulator/ui will be) answers."""
+    """The mechanism knows no route: one registered after it (as a dashboard at /_emulator/ui will be) answers, and
+    learns the name and the path without the prefix through the two helpers every non-vendor route uses."""
     from aiohttp import web
 
     from allowlist_emulator.app import Options, build_app
+    from allowlist_emulator.engine.url_namespace import namespace_name, routed_path
     from allowlist_emulator.server import EmulatorServer
 
     seen = []
 
     async def page(request: web.Request) -> web.Response:
-        seen.append((request.path, request.headers.get(NAMESPACE_HEADER)))
+        seen.append((routed_path(request), namespace_name(request)))
         return web.Response(text="ui")
 
     app = build_app(Options(vendors=("hdp",)))
@@ -297,8 +299,43 @@ def test_query_strings_and_bodies_pass_through(server):
     assert page.headers["X-Total"] == "3"
 
 
+def test_hdp_location_keeps_the_prefix_so_following_it_stays_in_the_namespace(server):
+    """HDP's 201 carries ``Location``: the created resource's URL as the client sent it. Under ``/_ns/<name>`` that
+    URL has the prefix, and a client that follows it reads what it wrote, not the default namespace."""
+    name = fresh("loc")
+    base = f"{server.url}/_ns/{name}"
+    created = requests.post(f"{base}/api/admin/security/whitelist/tenants/2?user=user1", auth=("d2cadmin", "d2cadmin"),
+                            json={"managementAPI": [{"startAddress": "192.0.2.9"}]}, timeout=10)
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"] == f"{base}/api/admin/security/whitelist/tenants/2?user=user1"
+    followed = requests.get(created.headers["Location"], auth=("d2cadmin", "d2cadmin"), timeout=10)
+    assert followed.status_code == 200 and followed.json()["managementAPI"][0]["startAddress"] == "192.0.2.9"
+    default = requests.get(f"{server.url}/api/admin/security/whitelist/tenants/2", auth=("d2cadmin", "d2cadmin"),
+                           timeout=10)
+    assert "192.0.2.9" not in default.text
+
+
+def test_hdp_admin_and_management_paths_are_told_apart_under_the_prefix(server):
+    """HDP admits a caller per API (``adminAPI`` for ``/api/admin/...``, ``managementAPI`` for ``/api/mgmt/...``): the
+    choice is made on the path without the prefix, so a system list that admits no one to the Administrators API
+    refuses ``/api/admin`` under ``/_ns/<name>`` as it does with the header, and lets ``/api/mgmt`` through. (The
+    client address comes from X-Forwarded-For, which the test server trusts: loopback callers bypass HDP's lists.)"""
+    name = fresh("res")
+    admin = "/api/admin/security/whitelist/system"
+    mgmt = "/api/mgmt/security/whitelist/user"
+    for prefix, namespace in ((f"/_ns/{name}", {}), ("", {NAMESPACE_HEADER: name + "-h"})):
+        put = requests.put(f"{server.url}{prefix}{admin}", auth=("d2cadmin", "d2cadmin"), headers=namespace, timeout=10,
+                           json={"adminAPI": [{"startAddress": "192.0.2.1"}], "managementAPI": []})
+        assert put.status_code == 200, put.text
+        outside = {**namespace, "X-Forwarded-For": "198.51.100.7"}
+        refused = requests.get(f"{server.url}{prefix}{admin}", auth=("d2cadmin", "d2cadmin"), headers=outside, timeout=10)
+        assert refused.status_code == 403 and "198.51.100.7" in refused.text, (prefix, refused.text)
+        through = requests.get(f"{server.url}{prefix}{mgmt}", auth=("user1", "user1"), headers=outside, timeout=10)
+        assert through.status_code != 403, (prefix, through.text)
+
+
 def test_hostile_headers_under_the_prefix_never_500(server):
-    """A header value that is not UTF-8 must not break the copy of the request the prefix makes."""
+    """A header value that is not UTF-8 must not break the request under the prefix."""
     import socket
 
     host, port = server.url.removeprefix("http://").split(":")

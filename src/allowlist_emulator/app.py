@@ -15,7 +15,7 @@ from .engine.errors import ApiError
 from .engine.faults import Faults
 from .engine.journal import Journal
 from .engine.router import register_vendor
-from .engine.url_namespace import register_url_namespaces
+from .engine.url_namespace import application, routed_path
 from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
@@ -83,7 +83,7 @@ EMULATOR = web.AppKey("emulator", Emulator)
 
 async def _unknown_path(request: web.Request) -> web.Response:
     return json_response(
-        {"error": "not_found", "message": f"no served vendor has the path {request.path}",
+        {"error": "not_found", "message": f"no served vendor has the path {routed_path(request)}",
          "vendors": list(request.app[EMULATOR].vendors)},
         status=404,
     )
@@ -92,12 +92,11 @@ async def _unknown_path(request: web.Request) -> web.Response:
 def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     options = options or Options(**kwargs)
     emulator = Emulator(options)
-    app = web.Application(client_max_size=options.max_body)
+    app = application(control_error, client_max_size=options.max_body)  # its router: /_ns/<name>/... too
     app[EMULATOR] = emulator
     register_control(app, emulator)
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
-    register_url_namespaces(app, emulator, _unknown_path, control_error)  # /_ns/<name>/...: before the catch-all
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _unknown_path)  # not .*: a decoded %0A in the path must match too
     if emulator.state_file is not None:
         async def close_state_file(_app: web.Application) -> None:

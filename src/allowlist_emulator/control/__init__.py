@@ -18,7 +18,8 @@ from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
 from ..engine.router import read_body, send_and_close
 from ..recording.redaction import masked
-from ..state import NAMESPACE_HEADER, Namespace
+from ..engine.url_namespace import namespace_name
+from ..state import Namespace
 from ..state.persistence import StateFileError
 from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
 
@@ -40,7 +41,7 @@ class Control:
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def namespace(self, request: web.Request) -> Namespace:
-        return self.em.store.namespace(request.headers.get(NAMESPACE_HEADER))
+        return self.em.store.namespace(namespace_name(request))
 
     async def persist(self, namespace: Namespace | None = None) -> None:
         """Make a control-plane change durable (``--state-file``): one namespace, or all after ``reset?all``."""

@@ -35,7 +35,7 @@ from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..engine.journal import Entry
 from ..recording.redaction import Interaction, Redactor
-from ..state import NAMESPACE_HEADER
+from ..engine.url_namespace import namespace_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -193,7 +193,7 @@ class Dashboard:
         seq = request.match_info["seq"]
         if not seq.isdigit():
             raise ApiError(400, f"seq: {seq!r} is not an integer", field="seq")
-        name = self.em.store.namespace(request.headers.get(NAMESPACE_HEADER)).name
+        name = self.em.store.namespace(namespace_name(request)).name
         found = self.em.journal.detail(int(seq))
         if found is None or found[0].namespace != name:
             raise ApiError(404, f"seq: request {seq} is not in this namespace's journal (it keeps the last "
@@ -209,7 +209,7 @@ class Dashboard:
         })
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        name = self.em.store.namespace(request.query.get("namespace") or request.headers.get(NAMESPACE_HEADER)).name
+        name = self.em.store.namespace(request.query.get("namespace") or namespace_name(request)).name
         journal = self.em.journal
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no"})

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from yarl import URL
 
 from ..addresses import IPAddress, address_text, normalise_client
 
@@ -69,6 +70,7 @@ class Ctx:
 
     __slots__ = (
         "request",
+        "_routed",
         "op",
         "vendor",
         "namespace",
@@ -84,8 +86,10 @@ class Ctx:
         "_model",
     )
 
-    def __init__(self, request: web.Request, op: "Operation | None", vendor: "Vendor", namespace: "Namespace", emulator: "Emulator"):
+    def __init__(self, request: web.Request, op: "Operation | None", vendor: "Vendor", namespace: "Namespace", emulator: "Emulator",
+                 routed: str | None = None):
         self.request = request
+        self._routed = routed  # under /_ns/<name>/: the rest of the raw path (engine/url_namespace.py)
         self.op = op
         self.vendor = vendor
         self.namespace = namespace
@@ -99,6 +103,13 @@ class Ctx:
         self._client: Any = False
         self._client_text: str | None = None
         self._model: Any = None
+
+    @property
+    def url(self) -> URL:
+        """The URL as the vendor sees it: without a ``/_ns/<name>`` prefix (the request keeps the URL as sent)."""
+        if self._routed is None:
+            return self.request.rel_url
+        return URL.build(path=self._routed, query_string=self.request.rel_url.raw_query_string, encoded=True)
 
     @property
     def model(self) -> Any:

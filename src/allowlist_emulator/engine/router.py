@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from time import perf_counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -20,7 +20,6 @@ from ..state.persistence import StateFileError
 from .context import Ctx
 from .errors import FAULT, INTERNAL, METHOD, ROUTE, TIMEOUT, TOO_LARGE, ApiError
 from .spec import Operation
-from .url_namespace import sent_url
 from .validate import RequestInvalid, parse_path, parse_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("allowlist_emulator")
 WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+HEADER: Any = object()  # a handler's default ``name``: the namespace is the X-Emulator-Namespace header's
 
 
 class Dropped(Exception):
@@ -87,7 +87,7 @@ def _finish(ctx: Ctx, response: web.StreamResponse, started: float) -> web.Strea
         ctx.vendor.key,
         op.operation_id if op else None,
         request.method,
-        sent_url(request).path,  # as the client sent it, with its /_ns/<name> prefix: the journal and the live feed
+        request.path,  # as the client sent it, with its /_ns/<name> prefix: the journal and the live feed
         request.query_string,
         response.status,
         (perf_counter() - started) * 1000.0,
@@ -108,13 +108,13 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     store, faults, state_file = emulator.store, emulator.faults, emulator.state_file
     body_timeout = emulator.options.body_timeout
 
-    async def handle(request: web.Request) -> web.StreamResponse:
+    async def handle(request: web.Request, name: Any = HEADER, routed: str | None = None) -> web.StreamResponse:
         started = perf_counter()
         try:
-            namespace = store.namespace(request.headers.get(NAMESPACE_HEADER))
+            namespace = store.namespace(request.headers.get(NAMESPACE_HEADER) if name is HEADER else name)
         except ApiError as err:
             return render(err, None)
-        ctx = Ctx(request, op, vendor, namespace, emulator)
+        ctx = Ctx(request, op, vendor, namespace, emulator, routed)
         try:
             if faults.rules:
                 await apply_faults(ctx, op.operation_id)
@@ -152,25 +152,28 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
 
     handle.__name__ = f"{vendor.key}.{op.operation_id}"
     handle.vendor = vendor  # type: ignore[attr-defined]  # whose error shape a refused /_ns/<name>/ request gets
+    handle.routed = True  # type: ignore[attr-defined]  # /_ns/<name>/ passes the name and the URL without the prefix
     return handle
 
 
 def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, kind: str, allowed: tuple[str, ...] = ()):
-    async def handle(request: web.Request) -> web.StreamResponse:
+    async def handle(request: web.Request, name: Any = HEADER, routed: str | None = None) -> web.StreamResponse:
         started = perf_counter()
         try:
-            namespace = emulator.store.namespace(request.headers.get(NAMESPACE_HEADER))
+            namespace = emulator.store.namespace(request.headers.get(NAMESPACE_HEADER) if name is HEADER else name)
         except ApiError as err:
             return vendor.render_error(err, None)
-        ctx = Ctx(request, None, vendor, namespace, emulator)
+        ctx = Ctx(request, None, vendor, namespace, emulator, routed)
+        path = ctx.url.path
         if kind == METHOD:
-            err = ApiError(status, f"method {request.method} is not allowed on {request.path} (allowed: {', '.join(allowed)})", kind=kind,
+            err = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
                            headers={"Allow": ", ".join(allowed)})
         else:
-            err = ApiError(status, f"path {request.path} does not exist", kind=kind)
+            err = ApiError(status, f"path {path} does not exist", kind=kind)
         return _finish(ctx, vendor.render_error(err, ctx), started)
 
     handle.vendor = vendor  # type: ignore[attr-defined]
+    handle.routed = True  # type: ignore[attr-defined]
     return handle
 
 

@@ -1,85 +1,136 @@
 """``/_ns/<name>/...``: the namespace chosen by URL, for clients that cannot add ``X-Emulator-Namespace``.
 
-One route catches every path under ``/_ns/``. It strips the prefix, resolves the rest with the application's own
-router (so every vendor path, B2Core under its ``[base]``, the control plane and whatever is added under
-``/_emulator`` later answer there, unchanged), and calls the matched handler with a copy of the request that carries
-the name in ``X-Emulator-Namespace``: from there on a request is exactly one that sent the header. Requests without
-the prefix never reach this code, so they pay nothing for it.
+The application's router (:class:`Router`, aiohttp's own with this one addition) strips the prefix before it looks
+the rest of the path up, so a prefixed request is routed once, like any other: every vendor path, B2Core under its
+``[base]``, the control plane and whatever is added under ``/_emulator`` later answer there, unchanged. A request
+without the prefix pays one ``startswith`` for it.
 
-What the handler sees is what the vendor would see behind a path-stripping proxy: the path without the prefix
-(``request.path``, error texts, unknown paths get the same 404). What is kept of the client's own URL:
+The request stays the one the client sent: ``request.url``, ``request.path`` and the headers are the client's, so
+what covers or names the sent URL does so unchanged (CodeArts AK/SK signatures over the path the client signed, HDP's
+``Location``, the journal). What the vendor sees, as it would behind a path-stripping proxy, is the path without the
+prefix: the route, the path parameters, the error texts (``Ctx.url``).
 
-* ``SENT_URL`` in the request's storage: the URL the client sent, for CodeArts AK/SK, whose signature covers the path
-  the client signed;
-* the journal entry of the request shows the path as the client sent it (the namespace is in the entry too).
+How the name reaches the handler: a vendor handler (``engine/router.py``, marked ``routed``) is called as
+``handler(request, name=..., routed=<the rest of the raw path>)``; any other handler (the control plane, the dashboard) finds it in the
+request's storage, through :func:`namespace_name` and :func:`routed_path`.
 
 The name is percent-decoded exactly once (``%2F`` → ``/``, ``%25`` → ``%``, UTF-8) and checked like a header's
 (printable, at most 128 characters). A header naming another namespace than the URL gets 400 in the shape of the
-route's owner: the vendor's error body, or the control plane's.
+route's owner: the vendor's error body, or the control plane's. ``/_ns/`` with no name is an unknown path.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+import warnings
+from functools import partial
+from typing import Any, Callable
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from yarl import URL
 
 from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, URL_PREFIX, split_namespace_path
 from ..state.namespaces import name_problem
 from .errors import LIMIT, ApiError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..app import Emulator
-
 URL_FIELD = "/_ns/<name>"
 
-# the URL the client sent, in the request's storage (aiohttp ≥ 3.12 wants typed keys; older ones take a string)
-SENT_URL: Any = web.RequestKey("allowlist_emulator.sent_url", URL) if hasattr(web, "RequestKey") else "allowlist_emulator.sent_url"
+# (name, the URL without the prefix) of a request that came under /_ns/<name>/, in its storage (aiohttp ≥ 3.12 wants
+# typed keys; older ones take a string)
+ROUTED: Any = web.RequestKey("allowlist_emulator.routed", tuple) if hasattr(web, "RequestKey") else "allowlist_emulator.routed"
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def sent_url(request: web.Request) -> URL:
-    """The URL as the client sent it: with its ``/_ns/<name>`` prefix when it had one."""
-    return request.get(SENT_URL) or request.rel_url
+ControlError = Callable[[int, str, "str | None"], web.Response]
 
 
-def register_url_namespaces(app: web.Application, emulator: "Emulator", not_found: Handler,
-                            control_error: Callable[[int, str, str | None], web.Response]) -> None:
-    """Add the ``/_ns/`` route; ``not_found`` answers ``/_ns/`` without a name, ``control_error`` renders a 400 for
-    routes no vendor owns."""
-    def refuse(handler: Any, message: str, field: str) -> web.StreamResponse:
+def namespace_name(request: web.Request) -> str | None:
+    """The namespace a request names: under ``/_ns/<name>/`` that name, else its ``X-Emulator-Namespace`` (None: the
+    default). For handlers that are not ``routed`` (the control plane, the dashboard)."""
+    routed = request.get(ROUTED)
+    return routed[0] if routed is not None else request.headers.get(NAMESPACE_HEADER)
+
+
+def routed_path(request: web.Request) -> str:
+    """The path the routes see: without a ``/_ns/<name>`` prefix (texts that name the path, as a vendor would)."""
+    routed = request.get(ROUTED)
+    return routed[1].path if routed is not None else request.path
+
+
+def application(control_error: ControlError, **kwargs: Any) -> web.Application:
+    """A ``web.Application`` routed by :class:`Router` (``control_error`` renders the refusals of routes no vendor
+    owns)."""
+    with warnings.catch_warnings():  # aiohttp 3 marks the argument deprecated, and has no other way to route
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return web.Application(router=Router(control_error), **kwargs)
+
+
+class _Resolving:
+    """What the router reads of a request to resolve it, and all it reads (aiohttp's resources look at
+    ``rel_url.path_safe`` and at ``method``): the rest of the path, without building a second request or URL."""
+
+    __slots__ = ("path_safe", "method")
+
+    def __init__(self, raw_path: str, method: str):
+        # path_safe: percent-escapes decoded but %2F and %25 (aiohttp's own rule), so only a path with a % needs yarl
+        self.path_safe = URL.build(path=raw_path, encoded=True).path_safe if "%" in raw_path else raw_path
+        self.method = method
+
+    @property
+    def rel_url(self) -> "_Resolving":
+        return self
+
+
+class _Routed(UrlMappingMatchInfo):
+    """The match of the path without the prefix, whose handler gets the name (or answers the refusal)."""
+
+    __slots__ = ("_name", "_rest", "_refusal")
+
+    def __init__(self, match: UrlMappingMatchInfo, name: str, rest: str, refusal: Any):
+        super().__init__(match, match.route)
+        self._name = name
+        self._rest = rest
+        self._refusal = refusal
+
+    @property
+    def handler(self) -> Any:
+        handler = self._route.handler
+        if self._refusal is not None:
+            return partial(self._refusal, handler)
+        if getattr(handler, "routed", False):
+            return partial(handler, name=self._name, routed=self._rest)
+        return handler
+
+
+class Router(web.UrlDispatcher):
+    """aiohttp's router, with ``/_ns/<name>/...`` routed as ``...`` in namespace ``name``."""
+
+    def __init__(self, control_error: ControlError):
+        super().__init__()
+        self._control_error = control_error
+
+    def resolve(self, request: web.Request):  # type: ignore[override]  # a coroutine either way: no extra frame
+        if request.rel_url.raw_path.startswith(URL_PREFIX):
+            parts = split_namespace_path(request.rel_url.raw_path)
+            if parts is not None:
+                return self._resolve_routed(request, *parts)
+        return web.UrlDispatcher.resolve(self, request)
+
+    async def _resolve_routed(self, request: web.Request, name: str, rest: str) -> UrlMappingMatchInfo:
+        match = await web.UrlDispatcher.resolve(self, _Resolving(rest, request.method))  # type: ignore[arg-type]
+        refusal = None
+        problem = name_problem(name, URL_FIELD)
+        sent = request.headers.get(NAMESPACE_HEADER)
+        if problem is not None:
+            refusal = partial(self._refuse, message=problem, field=URL_FIELD)
+        elif sent is not None and (sent or DEFAULT_NAMESPACE) != name:
+            refusal = partial(self._refuse, message=f"{NAMESPACE_HEADER}: names the namespace {sent!r} but the URL "
+                                                    f"({URL_FIELD}) names {name!r}; send one of them, or the same "
+                                                    f"name in both", field=NAMESPACE_HEADER)
+        elif not getattr(match.handler, "routed", False):
+            request[ROUTED] = (name, URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True))
+        return _Routed(match, name, rest, refusal)
+
+    async def _refuse(self, handler: Any, request: web.Request, message: str, field: str) -> web.StreamResponse:
         vendor = getattr(handler, "vendor", None)  # set by engine/router.py on every vendor route
         if vendor is not None:
             return vendor.render_error(ApiError(400, message, kind=LIMIT, field=field), None)
-        return control_error(400, message, field)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        url = request.rel_url
-        parts = split_namespace_path(url.raw_path)
-        if parts is None:
-            return await not_found(request)
-        name, rest = parts
-        inner = request.clone(rel_url=URL.build(path=rest, query_string=url.raw_query_string, encoded=True))
-        match_info = await request.app.router.resolve(inner)
-        match_info.add_app(request.app)
-        match_info.freeze()
-        handler = match_info.handler
-        problem = name_problem(name, URL_FIELD)
-        if problem is not None:
-            return refuse(handler, problem, URL_FIELD)
-        sent = request.headers.get(NAMESPACE_HEADER)
-        if sent is not None and (sent or DEFAULT_NAMESPACE) != name:
-            return refuse(handler, f"{NAMESPACE_HEADER}: names the namespace {sent!r} but the URL ({URL_FIELD}) names "
-                                   f"{name!r}; send one of them, or the same name in both", NAMESPACE_HEADER)
-        headers = CIMultiDict(request.headers)
-        headers[NAMESPACE_HEADER] = name
-        # clone(headers=...) would re-encode every header as UTF-8 and fail on undecodable bytes a client sent
-        inner._headers = CIMultiDictProxy(headers)
-        inner._match_info = match_info
-        inner[SENT_URL] = url
-        return await handler(inner)
-
-    app.router.add_route("*", URL_PREFIX + "{tail:[\\s\\S]*}", handle)  # [\s\S]: a decoded %0A is in the path too
+        return self._control_error(400, message, field)

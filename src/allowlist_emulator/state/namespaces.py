@@ -38,7 +38,8 @@ def split_namespace_path(raw_path: str) -> tuple[str, str] | None:
     raw_name, slash, rest = raw_path[len(URL_PREFIX):].partition("/")
     if not raw_name:
         return None
-    return unquote(raw_name, errors="surrogateescape"), slash + rest or "/"
+    name = unquote(raw_name, errors="surrogateescape") if "%" in raw_name else raw_name
+    return name, slash + rest or "/"
 
 
 def namespace_path(name: str) -> str:

@@ -120,7 +120,8 @@ def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
         out = error(NOT_FOUND)
     elif kind == kinds.METHOD:
         mount = ctx.vendor.mount if ctx is not None else ""
-        path = request.path[len(mount):] if request is not None and request.path.startswith(mount) else ""
+        seen = ctx.url.path if ctx is not None else ""
+        path = seen[len(mount):] if seen.startswith(mount) else ""
         out = error(METHOD_NOT_ALLOWED, request.method if request is not None else "", path or "/")
     elif kind == kinds.TOO_LARGE:
         out = error(PAYLOAD_TOO_LARGE)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ...engine.context import Ctx
 from ...engine.secrets import find
-from ...engine.url_namespace import sent_url
 from . import errors as e
 from . import signing
 from .models import EXPIRED, NO_PERMISSION, CodeArtsModel, Identity
@@ -64,7 +63,7 @@ def _signed(ctx: Ctx, model: CodeArtsModel) -> Identity:
     if date is not None and abs(date.timestamp() - now) > DATE_WINDOW_SECONDS:
         model.ak_failed(ak, now, FAILURES_BEFORE_LOCK, LOCK_SECONDS)
         raise e.error(e.SIGNATURE_EXPIRED, sent, signing.format_date(ctx.now()))
-    url = sent_url(request)  # under /_ns/<name>/ the client signed the path with the prefix
+    url = request.rel_url  # as sent: under /_ns/<name>/ the client signed the path with the prefix
     if not signing.verify(request.method, url.raw_path, url.raw_query_string, request.headers, ctx.raw_body,
                           identity.secret, auth):
         model.ak_failed(ak, now, FAILURES_BEFORE_LOCK, LOCK_SECONDS)

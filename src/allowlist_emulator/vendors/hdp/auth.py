@@ -37,7 +37,7 @@ def authenticate(ctx: Ctx) -> None:
     if user is None:
         raise _bad_credentials()
     ctx.identity = user
-    resource = resource_of_path(ctx.request.path)
+    resource = resource_of_path(ctx.op.path)  # the spec path: /api/admin/... or /api/mgmt/..., whatever the URL's prefix
     allowed, _reason, _ = model.admits(ctx.client, resource, user)
     if not allowed:
         raise e.error(e.ADDRESS_REFUSED, address_text(ctx.client), resource)

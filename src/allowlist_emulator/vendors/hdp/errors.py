@@ -60,9 +60,9 @@ def _from_kind(err: ApiError, ctx: Ctx | None) -> ApiError:
     elif kind in (kinds.VALIDATION, kinds.MEDIA_TYPE, kinds.LIMIT, kinds.TIMEOUT):
         out = error(INVALID_REQUEST, err.message, status=err.status if err.status in (408, 503) else 400)
     elif kind == kinds.ROUTE:
-        out = error(ROUTE_UNKNOWN, request.path if request is not None else "")
+        out = error(ROUTE_UNKNOWN, ctx.url.path if ctx is not None else "")
     elif kind == kinds.METHOD:
-        out = error(METHOD_NOT_ALLOWED, request.method if request is not None else "", request.path if request is not None else "")
+        out = error(METHOD_NOT_ALLOWED, request.method if request is not None else "", ctx.url.path if ctx is not None else "")
     elif kind == kinds.TOO_LARGE:
         out = error(TOO_LARGE, ctx.emulator.options.max_body if ctx is not None else "")
     elif kind == kinds.FAULT:
