@@ -104,7 +104,7 @@ def test_docs_read_only_pytest_example_passes(pytester):
     page = (Path(__file__).resolve().parents[1] / "docs" / "contract.md").read_text(encoding="utf-8")
     block = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "def test_codearts_reads" in b)
     pytester.makepyfile(test_docs=block)
-    outcome = pytester.runpytest_inprocess("-p", "no:randomly", "-q", "-k", "test_codearts_reads")
+    outcome = pytester.runpytest_subprocess("-p", "no:randomly", "-q", "-k", "test_codearts_reads")
     outcome.assert_outcomes(passed=1)
 
 

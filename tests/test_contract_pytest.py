@@ -27,7 +27,7 @@ def test_fixture_runs_against_an_in_process_emulator(pytester):
             assert allowlist_contract.url_for("b2core").endswith("/b2core")
         """
     )
-    outcome = pytester.runpytest_inprocess("-p", "no:randomly", "-q")
+    outcome = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
     outcome.assert_outcomes(passed=2)
 
 
@@ -55,7 +55,7 @@ def test_option_points_the_fixture_at_a_deployment(pytester, tmp_path):
         """
     )
     with EmulatorServer(app=app) as deployment:
-        outcome = pytester.runpytest_inprocess(
+        outcome = pytester.runpytest_subprocess(
             "-p", "no:randomly", "-q", f"--allowlist-contract-url=hdp={deployment.url}",
             "--allowlist-contract-max-examples=2", f"--allowlist-contract-report={tmp_path}")
     outcome.assert_outcomes(passed=1, failed=1)
