@@ -209,8 +209,9 @@ def test_injected_faults_use_the_documented_codes(server, sdk, namespace, status
 #
 # The SDK (huaweicloudsdkcore.client.Client.build_future_request) keeps only the scheme and host of an endpoint and
 # sends each operation's own resource path: ``with_endpoints(["http://host/_ns/a"])`` reaches ``/v4/...``, not
-# ``/_ns/a/v4/...``. SDK users isolate with ``preset_headers`` (above). What a client that does send the prefix gets
-# is tested with the SDK's own signer: the signature covers the full path, the prefix included.
+# ``/_ns/a/v4/...``. SDK users isolate with ``preset_headers`` (above) or with a namespace listener's endpoint
+# (test_listeners.py). What a client that does send the prefix gets is tested with the SDK's own signer: the
+# signature covers the full path, the prefix included.
 
 
 def test_the_sdk_sends_no_path_of_its_endpoint(server):

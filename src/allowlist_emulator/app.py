@@ -14,6 +14,7 @@ from .engine.context import json_response
 from .engine.errors import ApiError
 from .engine.faults import Faults
 from .engine.journal import Journal
+from .engine.listeners import Listeners
 from .engine.router import register_vendor
 from .engine.url_namespace import application, routed_path
 from .state.persistence import StateFile
@@ -56,6 +57,7 @@ class Emulator:
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
         self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
         self.faults = Faults(options.seed)
+        self.listeners = Listeners()  # ports that serve one namespace each (POST /_emulator/listeners)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
         self.version = __version__
         for key in self.vendors:  # a bad vendor config fails here, at start-up, not as a 500 on first use
@@ -92,7 +94,7 @@ async def _unknown_path(request: web.Request) -> web.Response:
 def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     options = options or Options(**kwargs)
     emulator = Emulator(options)
-    app = application(control_error, client_max_size=options.max_body)  # its router: /_ns/<name>/... too
+    app = application(control_error, emulator.listeners, client_max_size=options.max_body)  # /_ns/<name>/... too
     app[EMULATOR] = emulator
     register_control(app, emulator)
     for vendor in emulator.vendors.values():

@@ -127,10 +127,8 @@ def _event_loop(choice: str):
 
 
 def serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
     from .app import EMULATOR, build_app
-    from .server import quiet_malformed_http
+    from .server import quiet_malformed_http, serve_forever
 
     quiet_malformed_http()
 
@@ -167,15 +165,15 @@ def serve(args: argparse.Namespace) -> int:
         gc.freeze()
         gc.enable()
     host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{args.port}"
-    text = banner(url, options, app[EMULATOR])
-    if not _is_loopback(args.host):
-        text += f"\n\n  WARNING: listening on {args.host}, beyond loopback. The control plane needs X-Emulator-Admin-Token."
 
-    # run_app calls ``print`` once the socket is bound, so the banner never announces a port that is not listening yet
+    def announce(port: int) -> None:  # once the socket is bound: the banner never names a port nobody listens on
+        text = banner(f"http://{host}:{port}", options, app[EMULATOR])
+        if not _is_loopback(args.host):
+            text += f"\n\n  WARNING: listening on {args.host}, beyond loopback. The control plane needs X-Emulator-Admin-Token."
+        print(text, flush=True)
+
     try:
-        web.run_app(app, host=args.host, port=args.port, print=lambda _default: print(text, flush=True),
-                    access_log=None, loop=_event_loop(args.loop))
+        serve_forever(app, args.host, args.port, announce, _event_loop(args.loop))
     except OSError as exc:  # bind failed: port in use, address not on this machine, no permission
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         hint = "; choose another with --port (0 picks a free one)" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else ""

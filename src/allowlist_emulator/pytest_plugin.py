@@ -4,6 +4,8 @@
   session (once per pytest-xdist worker), serving all four vendors. Each test gets its own fresh namespace, so tests
   never see each other's state, also in parallel. The handle has ``url``, ``base(vendor)`` (where the vendor's paths
   start, inside the test's namespace: ``url/_ns/<namespace>``, so a client given only that base URL is isolated),
+  ``endpoint(vendor)`` (the same, with the namespace chosen by a port of its own: for clients that drop a URL's
+  path, such as the Huawei SDK),
   ``credentials[vendor]`` (the demo identities), ``namespace``, ``headers`` (the same namespace as a header, for
   clients given ``url``), and ``admin`` (reset, state, requests, faults, clock, decide). The namespaces a test
   created are dropped when it ends.
@@ -185,9 +187,10 @@ class Target:
         """Where the in-process store's count of created namespaces stands (before a test)."""
         return self.server.emulator.store.created if self.server is not None else 0
 
-    def drop(self, namespace: str, mark: int = 0) -> None:
+    def drop(self, namespace: str, mark: int = 0, listener: bool = False) -> None:
         """In-process: forget every namespace created since ``mark`` (the test's own, and any other it made; nothing to
-        do, and no call, when it made none). A target emulator: reset the test's namespace. Never fails a test."""
+        do, and no call, when it made none), with their listeners. A target emulator: reset the test's namespace and
+        close its ``listener`` if it opened one. Never fails a test."""
         if self.server is not None:
             if self.server.emulator.store.created != mark:
                 self.server.call(_forget_since, self.server.emulator, mark)
@@ -197,15 +200,20 @@ class Target:
         admin = AdminClient(self.url, namespace, self.admin_token, timeout=5)
         try:
             admin.reset()
+            if listener:
+                admin.call("DELETE", "/listeners")
         except (AdminError, OSError, ValueError):
             pass
 
 
-def _forget_since(emulator: Any, mark: int) -> None:
-    """On the server's loop: drop the namespaces created since ``mark``, with their fault rules."""
-    for name in emulator.store.drop_created_since(mark):
-        if emulator.faults.rules:
+async def _forget_since(emulator: Any, mark: int) -> None:
+    """On the server's loop: drop the namespaces created since ``mark``, with their fault rules and listeners."""
+    names = emulator.store.drop_created_since(mark)
+    if emulator.faults.rules:
+        for name in names:
             emulator.faults.remove(name)
+    if emulator.listeners.ports:
+        await emulator.listeners.close(names)
 
 
 def _namespace_path(name: str) -> str:
@@ -225,6 +233,7 @@ class AllowlistEmulator:
         self.credentials = target.credentials
         self.external = target.external  # True with --allowlist-target
         self._admin: AdminClient | None = None
+        self._endpoint: str | None = None
 
     @property
     def admin(self) -> AdminClient:
@@ -237,6 +246,19 @@ class AllowlistEmulator:
         """Where ``vendor``'s spec paths start, in this test's namespace: ``url + "/_ns/<namespace>"`` (+ ``"/b2core"``
         for B2Core). A client given only this base URL is isolated. Against a real deployment: its own URL."""
         return self._target.base(vendor, self.namespace)
+
+    def endpoint(self, vendor: str) -> str:
+        """Where ``vendor``'s spec paths start, in this test's namespace, selected by the **port** alone: for a client
+        that keeps only the scheme, host and port of the URL it is given, such as the official Huawei SDK's
+        ``with_endpoints``. A namespace listener of the emulator (``POST /_emulator/listeners``), opened on first use
+        and closed when the test ends. Against a real deployment: its own URL."""
+        target = self._target
+        mount = target.mounts.get(vendor)
+        if vendor not in target.bases or not target.emulator or mount is None:
+            return target.base(vendor)
+        if self._endpoint is None:
+            self._endpoint = str(self.admin.call("POST", "/listeners")["url"])
+        return self._endpoint + mount
 
     @staticmethod
     def cassette(vendor: str, name: str) -> Path:
@@ -300,7 +322,8 @@ def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, di
             for vendor, mount in (health.get("bases") or {}).items():
                 mounts[vendor] = "" if mount in ("", "/") else mount
                 bases[vendor] = default + mounts[vendor]
-            emulator = health.get("status") == "ok"
+            # a namespace listener's port serves one namespace: the tests share it, as on a real deployment
+            emulator = health.get("status") == "ok" and not health.get("listener")
         except (AdminError, OSError, ValueError, AttributeError):
             pass  # not an emulator: every vendor at the URL itself
     bases.update(per_vendor)
@@ -408,8 +431,9 @@ def allowlist_emulator(request: pytest.FixtureRequest) -> Iterator[AllowlistEmul
     target: Target = request.getfixturevalue("_allowlist_target")
     namespace = target.new_namespace()
     mark = target.mark()
-    yield AllowlistEmulator(target, namespace)
-    target.drop(namespace, mark)
+    handle = AllowlistEmulator(target, namespace)
+    yield handle
+    target.drop(namespace, mark, listener=handle._endpoint is not None)
 
 
 pytest_plugins = [*globals().get("pytest_plugins", []), "allowlist_emulator.contract.pytest_hook"]  # fixture allowlist_contract

@@ -1,11 +1,15 @@
-"""Run the emulator in a background thread on a free loopback port (tests, the pytest plugin, benchmarks)."""
+"""Run the emulator: ``serve_forever`` (the ``serve`` command, in the foreground until SIGINT or SIGTERM) and
+``EmulatorServer`` (in a background thread on a free loopback port: tests, the pytest plugin, benchmarks). Both keep
+the aiohttp runner, on which the emulator opens namespace listeners (``engine/listeners.py``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -36,6 +40,53 @@ def quiet_malformed_http() -> None:
     """Install :class:`MalformedHttp` on ``aiohttp.server`` (once: the same instance is never added twice). ``serve``
     and every :class:`EmulatorServer` (the pytest fixture's in-process emulator) call it."""
     logging.getLogger("aiohttp.server").addFilter(MALFORMED_HTTP)
+
+
+async def start_site(app: web.Application, host: str, port: int, handle_signals: bool = False) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``host``:``port`` (0: a free one); the runner and the port bound."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=handle_signals)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, reuse_address=True).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    emulator = app.get(EMULATOR)  # None: the recorder's or the replay server's application
+    if emulator is not None:
+        emulator.listeners.attach(runner, host)
+    return runner, runner.addresses[0][1]
+
+
+def serve_forever(app: web.Application, host: str, port: int, announce: Callable[[int], None],
+                  loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """What aiohttp's ``run_app`` does, keeping the runner: ``announce(port)`` once bound; OSError if it cannot bind."""
+    loop = loop or asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    runner: web.AppRunner | None = None
+
+    async def main() -> None:
+        nonlocal runner
+        runner, bound = await start_site(app, host, port, handle_signals=True)
+        announce(bound)
+        await asyncio.Event().wait()  # until SIGINT or SIGTERM raise GracefulExit
+
+    task = loop.create_task(main())
+    try:
+        loop.run_until_complete(task)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        try:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    loop.run_until_complete(task)
+            if runner is not None:
+                loop.run_until_complete(runner.cleanup())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)
 
 
 class EmulatorServer:
@@ -73,11 +124,7 @@ class EmulatorServer:
         loop = self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self._runner, self.port = loop.run_until_complete(start_site(self.app, self.host, self.port))
         except BaseException as exc:  # pragma: no cover - reported to the starting thread
             self._error = exc
             self._ready.set()
@@ -88,7 +135,8 @@ class EmulatorServer:
         loop.close()
 
     def call(self, func, *args):
-        """Run ``func(*args)`` on the server's loop thread and return its result (safe access to state)."""
+        """Run ``func(*args)`` on the server's loop thread and return its result (awaited when it is a coroutine):
+        safe access to state."""
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(_call(func, *args), self._loop)
         return future.result(30)
@@ -107,4 +155,5 @@ class EmulatorServer:
 
 
 async def _call(func, *args):
-    return func(*args)
+    result = func(*args)
+    return await result if inspect.isawaitable(result) else result

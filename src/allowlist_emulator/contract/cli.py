@@ -12,7 +12,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from .auth import Credentials, make_auth, unused_options
-from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, run_contract, url_namespace
+from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, NamespaceConflict, run_contract, url_namespace
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -115,11 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _hypothesis_home_out_of_cwd()
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = run_contract(
-        args.vendor, args.url, credentials, allow_writes=args.allow_writes, max_examples=args.max_examples,
-        seed=args.seed, report=args.report, phases=phases, namespace=args.namespace, operations=args.operation,
-        request_timeout=args.request_timeout, verify=verify, progress=progress,
-    )
+    try:
+        result = run_contract(
+            args.vendor, args.url, credentials, allow_writes=args.allow_writes, max_examples=args.max_examples,
+            seed=args.seed, report=args.report, phases=phases, namespace=args.namespace, operations=args.operation,
+            request_timeout=args.request_timeout, verify=verify, progress=progress,
+        )
+    except NamespaceConflict as exc:  # what only the target can tell: --namespace against a namespace listener's port
+        return usage(f"--namespace: {exc}")
     print(result.summary(), flush=True)
     if args.report:
         print(f"JUnit XML report: {args.report}", flush=True)

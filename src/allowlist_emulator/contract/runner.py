@@ -245,6 +245,10 @@ class Result:
         return "\n".join(lines)
 
 
+class NamespaceConflict(ValueError):
+    """``namespace`` and the target name different namespaces (a ``/_ns/<name>`` base URL, a listener's port)."""
+
+
 def url_namespace(base_url: str) -> str | None:
     """The namespace a base URL selects by its path (``http://host/_ns/<name>/...``), or None."""
     parts = split_namespace_path(urlsplit(base_url).path)
@@ -328,7 +332,7 @@ def run_contract(
     base_url = base_url.rstrip("/")
     in_url = url_namespace(base_url)
     if in_url is not None and namespace is not None and namespace != in_url:
-        raise ValueError(f"namespace {namespace!r} and the base URL (/_ns/{in_url}) name different namespaces")
+        raise NamespaceConflict(f"namespace {namespace!r} and the base URL (/_ns/{in_url}) name different namespaces")
     started = time.monotonic()
     seed = seed if seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
     say = progress or (lambda _line: None)
@@ -341,8 +345,12 @@ def run_contract(
     health = detect_emulator(base_url, vendor, verify=verify)
     emulator = health is not None
     headers: dict[str, str] = {}
-    if emulator:  # a base URL under /_ns/<name> has chosen the namespace: the header names the same one
-        namespace = url_namespace(base_url) or namespace or f"contract-{uuid.uuid4().hex[:12]}"
+    pinned = health["namespace"] if emulator and health.get("listener") else None  # a namespace listener's port
+    if pinned is not None and namespace is not None and namespace != pinned:
+        raise NamespaceConflict(f"namespace {namespace!r} and the base URL (a listener of namespace {pinned!r}) name "
+                         f"different namespaces")
+    if emulator:  # a base URL under /_ns/<name> or on a listener has chosen the namespace: the header names it too
+        namespace = url_namespace(base_url) or pinned or namespace or f"contract-{uuid.uuid4().hex[:12]}"
         headers[NAMESPACE_HEADER] = namespace
     else:
         namespace = None

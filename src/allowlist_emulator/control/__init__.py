@@ -1,5 +1,5 @@
-"""The control plane at ``/_emulator``: health, reset, state, requests, faults, clock, decide, and the dashboard
-(``/_emulator/ui``, ``dashboard.py``).
+"""The control plane at ``/_emulator``: health, reset, state, requests, faults, clock, decide, namespace listeners,
+and the dashboard (``/_emulator/ui``, ``dashboard.py``).
 
 Every call honours ``X-Emulator-Namespace`` (default ``default``), so parallel test workers never see each other.
 When the emulator binds beyond loopback, ``--admin-token`` is required and checked here (the dashboard's session
@@ -16,9 +16,10 @@ from aiohttp import web
 from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
+from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
 from ..recording.redaction import masked
-from ..engine.url_namespace import namespace_name
+from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
 from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
@@ -96,6 +97,8 @@ class Control:
             "vendors": list(self.em.vendors),
             "version": self.em.version,
             "bases": {key: vendor.mount or "/" for key, vendor in self.em.vendors.items()},
+            "namespace": self.namespace(request).name,
+            "listener": on_listener(request),  # true: this port serves that namespace only (tools adopt it)
         })
 
     async def reset(self, request: web.Request) -> web.Response:
@@ -203,6 +206,23 @@ class Control:
         await self.persist(namespace)
         return json_response(clock.to_json())
 
+    async def listeners(self, request: web.Request) -> web.Response:
+        listeners = self.em.listeners
+        port = listeners.of(self.namespace(request).name)
+        return json_response({"listeners": [listeners.describe(port)] if port is not None else []})
+
+    async def open_listener(self, request: web.Request) -> web.Response:
+        """A port of this server on which every request is in this namespace (engine/listeners.py)."""
+        namespace = self.namespace(request)
+        try:
+            port, opened = await self.em.listeners.open(namespace.name)
+        except ListenerError as exc:
+            raise ApiError(503, str(exc)) from None
+        return json_response(self.em.listeners.describe(port), status=201 if opened else 200)
+
+    async def close_listeners(self, request: web.Request) -> web.Response:
+        return json_response({"removed": await self.em.listeners.close([self.namespace(request).name])})
+
     async def decide(self, request: web.Request) -> web.Response:
         key = request.match_info["vendor"]
         vendor = self.em.vendors.get(key)
@@ -230,6 +250,9 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
         ("GET", "/clock", control.clock),
         ("POST", "/clock", control.set_clock),
         ("GET", "/decide/{vendor}", control.decide),
+        ("GET", "/listeners", control.listeners),
+        ("POST", "/listeners", control.open_listener),
+        ("DELETE", "/listeners", control.close_listeners),
     ]
     dashboard: Dashboard = register_dashboard(routes, emulator, ADMIN_HEADER)
     for method, path, handler in routes:

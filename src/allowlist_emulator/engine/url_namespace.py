@@ -1,9 +1,11 @@
-"""``/_ns/<name>/...``: the namespace chosen by URL, for clients that cannot add ``X-Emulator-Namespace``.
+"""``/_ns/<name>/...``: the namespace chosen by URL, for clients that cannot add ``X-Emulator-Namespace``; and the
+namespace chosen by the port a request came in on (a namespace listener, ``engine/listeners.py``), for clients that
+keep only the scheme, host and port of their base URL.
 
 The application's router (:class:`Router`, aiohttp's own with this one addition) strips the prefix before it looks
 the rest of the path up, so a prefixed request is routed once, like any other: every vendor path, B2Core under its
 ``[base]``, the control plane and whatever is added under ``/_emulator`` later answer there, unchanged. A request
-without the prefix pays one ``startswith`` for it.
+without the prefix pays one ``startswith`` for it, and while listeners are open, one look at the port it came in on.
 
 The request stays the one the client sent: ``request.url``, ``request.path`` and the headers are the client's, so
 what covers or names the sent URL does so unchanged (CodeArts AK/SK signatures over the path the client signed, HDP's
@@ -32,11 +34,12 @@ from yarl import URL
 from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, URL_PREFIX, split_namespace_path
 from ..state.namespaces import name_problem
 from .errors import LIMIT, ApiError
+from .listeners import Listeners
 
 URL_FIELD = "/_ns/<name>"
 
-# (name, the URL without the prefix) of a request that came under /_ns/<name>/, in its storage (aiohttp ≥ 3.12 wants
-# typed keys; older ones take a string)
+# (name, the URL without the prefix, whether a listener's port chose it) of a request whose namespace its URL or port
+# chose, in its storage (aiohttp ≥ 3.12 wants typed keys; older ones take a string)
 ROUTED: Any = web.RequestKey("allowlist_emulator.routed", tuple) if hasattr(web, "RequestKey") else "allowlist_emulator.routed"
 
 ControlError = Callable[[int, str, "str | None"], web.Response]
@@ -49,18 +52,30 @@ def namespace_name(request: web.Request) -> str | None:
     return routed[0] if routed is not None else request.headers.get(NAMESPACE_HEADER)
 
 
+def on_listener(request: web.Request) -> bool:
+    """Whether the request came in on a namespace listener's port (its namespace is the port's)."""
+    routed = request.get(ROUTED)
+    return routed is not None and routed[2]
+
+
 def routed_path(request: web.Request) -> str:
     """The path the routes see: without a ``/_ns/<name>`` prefix (texts that name the path, as a vendor would)."""
     routed = request.get(ROUTED)
     return routed[1].path if routed is not None else request.path
 
 
-def application(control_error: ControlError, **kwargs: Any) -> web.Application:
+def application(control_error: ControlError, listeners: Listeners, **kwargs: Any) -> web.Application:
     """A ``web.Application`` routed by :class:`Router` (``control_error`` renders the refusals of routes no vendor
-    owns)."""
+    owns; ``listeners`` are the namespace ports, engine/listeners.py)."""
     with warnings.catch_warnings():  # aiohttp 3 marks the argument deprecated, and has no other way to route
         warnings.simplefilter("ignore", DeprecationWarning)
-        return web.Application(router=Router(control_error), **kwargs)
+        return web.Application(router=Router(control_error, listeners), **kwargs)
+
+
+def _local_port(request: web.Request) -> int | None:
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) > 1 else None
 
 
 class _Resolving:
@@ -101,32 +116,44 @@ class _Routed(UrlMappingMatchInfo):
 
 
 class Router(web.UrlDispatcher):
-    """aiohttp's router, with ``/_ns/<name>/...`` routed as ``...`` in namespace ``name``."""
+    """aiohttp's router, with ``/_ns/<name>/...`` routed as ``...`` in namespace ``name``, and every request that came
+    in on a namespace listener's port routed in that listener's namespace."""
 
-    def __init__(self, control_error: ControlError):
+    def __init__(self, control_error: ControlError, listeners: Listeners):
         super().__init__()
         self._control_error = control_error
+        self._listeners = listeners
 
     def resolve(self, request: web.Request):  # type: ignore[override]  # a coroutine either way: no extra frame
-        if request.rel_url.raw_path.startswith(URL_PREFIX):
-            parts = split_namespace_path(request.rel_url.raw_path)
+        raw_path = request.rel_url.raw_path
+        bound = self._listeners.ports.get(_local_port(request)) if self._listeners.ports else None  # type: ignore[arg-type]
+        if raw_path.startswith(URL_PREFIX):
+            parts = split_namespace_path(raw_path)
             if parts is not None:
-                return self._resolve_routed(request, *parts)
+                return self._resolve_routed(request, *parts, bound=bound)
+        if bound is not None:
+            return self._resolve_routed(request, bound, raw_path, bound=bound)
         return web.UrlDispatcher.resolve(self, request)
 
-    async def _resolve_routed(self, request: web.Request, name: str, rest: str) -> UrlMappingMatchInfo:
+    async def _resolve_routed(self, request: web.Request, name: str, rest: str, bound: str | None = None) -> UrlMappingMatchInfo:
         match = await web.UrlDispatcher.resolve(self, _Resolving(rest, request.method))  # type: ignore[arg-type]
         refusal = None
         problem = name_problem(name, URL_FIELD)
         sent = request.headers.get(NAMESPACE_HEADER)
         if problem is not None:
             refusal = partial(self._refuse, message=problem, field=URL_FIELD)
+        elif bound is not None and name != bound:
+            refusal = partial(self._refuse, message=f"{URL_FIELD}: names the namespace {name!r} but this port serves "
+                                                    f"{bound!r} (a namespace listener); send the path without the "
+                                                    f"prefix, or use the emulator's own port", field=URL_FIELD)
         elif sent is not None and (sent or DEFAULT_NAMESPACE) != name:
-            refusal = partial(self._refuse, message=f"{NAMESPACE_HEADER}: names the namespace {sent!r} but the URL "
-                                                    f"({URL_FIELD}) names {name!r}; send one of them, or the same "
-                                                    f"name in both", field=NAMESPACE_HEADER)
+            where = "this port (a namespace listener) serves" if bound is not None else f"the URL ({URL_FIELD}) names"
+            refusal = partial(self._refuse, message=f"{NAMESPACE_HEADER}: names the namespace {sent!r} but {where} "
+                                                    f"{name!r}; send one of them, or the same name in both",
+                                                    field=NAMESPACE_HEADER)
         elif not getattr(match.handler, "routed", False):
-            request[ROUTED] = (name, URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True))
+            url = URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True)
+            request[ROUTED] = (name, url, bound is not None)
         return _Routed(match, name, rest, refusal)
 
     async def _refuse(self, handler: Any, request: web.Request, message: str, field: str) -> web.StreamResponse:
