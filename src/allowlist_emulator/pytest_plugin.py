@@ -353,37 +353,22 @@ def _allowlist_target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 
 def _start_in_process() -> Any:
-    """Import, build and start the session's emulator: most of what a short session pays for it, so three things
-    keep it down (bench/fixture_cost.py measures the whole):
+    """Import, build and start the session's emulator: most of what a short session pays for it, so two things keep
+    it down (bench/fixture_cost.py measures the whole):
 
-    * the garbage collector is off meanwhile (and back as it was): the ~100,000 objects made here all live to the
-      session's end, and each collection they would trigger also walks the test suite's objects;
+    * the garbage collector is off meanwhile, and what is alive when the server is up is then frozen
+      (``gc.freeze``): the ~40,000 objects made here (aiohttp's modules, most of them) live to the session's end, and
+      left to the collector, every full collection of the session would walk them again; without the freeze they
+      cost a 300-test session as much again as the start-up itself;
     * the emulator's own modules are imported as any library is, not through pytest's assertion rewriting, which
       pytest applies to the whole package of every plugin: a slower loader per module, and under
       ``PYTHONDONTWRITEBYTECODE`` a parse and rewrite of every module in every session (the plugin module itself,
-      already imported, keeps its rewritten asserts);
-    * aiohttp is imported on a second thread while this one loads the specs and compiles their validators: its
-      import builds two TLS client contexts from the system's CA files (~100 ms), work that runs without the GIL.
+      already imported, keeps its rewritten asserts).
+
+    What is left is mostly aiohttp's own import (about two thirds of the start, a third of that its two TLS client
+    contexts, built from the system's CA files when ``aiohttp.connector`` is imported).
     """
-    with _collection_paused(), _plain_imports():
-        import importlib
-        import threading
-
-        failed: list[BaseException] = []
-
-        def import_aiohttp() -> None:
-            try:
-                importlib.import_module("aiohttp.web")
-            except BaseException as exc:  # pragma: no cover - raised again below, by the import that needs it
-                failed.append(exc)
-
-        thread = threading.Thread(target=import_aiohttp, name="allowlist-emulator-import", daemon=True)
-        thread.start()
-        from .engine.spec import vendor_spec
-
-        for vendor in VENDORS:
-            vendor_spec(vendor)  # parsed and compiled once per process; the app below finds them cached
-        thread.join()
+    with _collection_paused_then_frozen(), _plain_imports():
         from .app import Options
         from .server import EmulatorServer
 
@@ -391,11 +376,15 @@ def _start_in_process() -> Any:
 
 
 @contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
+def _collection_paused_then_frozen() -> Iterator[None]:
+    """The garbage collector off for the block, then back as it was; what is alive when the block ends goes to the
+    collector's permanent generation, never walked again (the session's objects that exist by then too: pytest's
+    items and fixtures, which live to the session's end as well)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        gc.freeze()
     finally:
         if enabled:
             gc.enable()
