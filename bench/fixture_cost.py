@@ -18,7 +18,8 @@ second run on; ``--no-bytecode-cache`` sets ``PYTHONDONTWRITEBYTECODE=1`` (commo
 workplace's shells), under which pytest compiles and assertion-rewrites the plugin's whole package (every module of
 ``allowlist_emulator``, as it does for every plugin) in every session, since it may not keep the result.
 
-**Memory.** Two pytest processes of N tests each: ``bare`` (tests that do nothing) and ``emulator`` (each test
+**Memory.** Two pytest processes of N tests each: ``bare`` (the same tests, named alike and taking fixtures of the
+same names and scopes, overridden in the module by ones that do nothing) and ``emulator`` (each test
 writes an HDP system whitelist through ``base("hdp")`` only, the namespace in the URL, and reads it back, so every
 test creates a namespace with state and two journal entries). Every N/10 tests the process's VmRSS is written down,
 and for the emulator the namespaces it holds and its journal's length. pytest itself keeps every test's reports to
@@ -75,6 +76,7 @@ def test_emulator(i, allowlist_emulator):
 
 RSS_LOGGER = '''
 import os
+import sys
 
 LOG = {log!r}
 EVERY = {every}
@@ -95,7 +97,7 @@ def write(i, target=None):
             emulator = target.server.emulator
             held, journal = len(emulator.store.names()), len(emulator.journal._entries)
         with open(LOG, "a") as handle:
-            handle.write(f"{{i}} {{rss_mb():.1f}} {{held}} {{journal}}\\n")
+            handle.write(f"{{i}} {{rss_mb():.1f}} {{held}} {{journal}} {{sys.getallocatedblocks()}}\\n")
 '''
 
 RSS_BARE = '''
@@ -103,8 +105,20 @@ import pytest
 from rss_log import write
 
 
+# the emulator suite's test, with its two fixtures overridden by ones that do nothing: the same test ids and the same
+# fixture structure, so pytest keeps the same per test in both sessions and only the emulator's own memory differs
+@pytest.fixture(scope="session")
+def _allowlist_target():
+    return None
+
+
+@pytest.fixture
+def allowlist_emulator(request):
+    yield request.getfixturevalue("_allowlist_target")
+
+
 @pytest.mark.parametrize("i", range({n}))
-def test_bare(i):
+def test_write_read(i, allowlist_emulator, _allowlist_target):
     write(i)
 '''
 
@@ -207,19 +221,22 @@ def rss(n: int, env: dict) -> None:
             wall, _cpu, last = pytest_run(folder, f"test_rss_{key}.py", env)
             print(f"{key}: {n:,} tests in {wall:.0f} s: {last}", flush=True)
             results[key] = [line.split() for line in log.read_text().splitlines()]
-    print(f"  {'after test':>10} {'bare MB':>8} {'emulator MB':>12} {'difference':>11} {'namespaces held':>16} "
-          f"{'journal':>8}")
-    for (i, bare_mb, _, _), (_, mb, held, journal) in zip(results["bare"], results["emulator"]):
+    print(f"  {'after test':>10} {'bare MB':>8} {'emulator MB':>12} {'difference':>11} {'blocks, diff.':>14} "
+          f"{'namespaces held':>16} {'journal':>8}")
+    for (i, bare_mb, _, _, bare_blocks), (_, mb, held, journal, blocks) in zip(results["bare"], results["emulator"]):
         print(f"  {int(i) + 1:>10,} {float(bare_mb):>8.1f} {float(mb):>12.1f} {float(mb) - float(bare_mb):>+11.1f} "
-              f"{held:>16} {journal:>8}")
+              f"{int(blocks) - int(bare_blocks):>+14,} {held:>16} {journal:>8}")
     # the second half: the journal's ring (10,000 requests) is full from 5,000 tests on
     last = len(results["bare"]) - 1
     first = last // 2
     span = (int(results["bare"][last][0]) - int(results["bare"][first][0])) / 10_000
     if span > 0:
         growth = {key: (float(rows[last][1]) - float(rows[first][1])) / span for key, rows in results.items()}
+        blocks = {key: (int(rows[last][4]) - int(rows[first][4])) / span for key, rows in results.items()}
         print(f"  growth per 10,000 tests from test {int(results['bare'][first][0]) + 1:,} on: bare {growth['bare']:+.2f} MB, "
-              f"emulator {growth['emulator']:+.2f} MB, difference {growth['emulator'] - growth['bare']:+.2f} MB")
+              f"emulator {growth['emulator']:+.2f} MB, difference {growth['emulator'] - growth['bare']:+.2f} MB; "
+              f"Python's allocated blocks (sys.getallocatedblocks): bare {blocks['bare']:+,.0f}, "
+              f"emulator {blocks['emulator']:+,.0f}, difference {blocks['emulator'] - blocks['bare']:+,.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:

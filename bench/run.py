@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -84,6 +84,17 @@ def scenarios() -> list[Scenario]:
         Scenario("write-codearts", "write", "codearts", "CodeArts add rule (new address each)", "POST", CODEARTS_PATH,
                  {**CODEARTS_AUTH, **JSON}, body=CODEARTS_RULE, ready=CODEARTS_PATH + "?offset=0&limit=1"),
     ]
+
+
+URL_NAMESPACE = "/_ns/bench"  # the "emulator-ns" rows: the same requests with the namespace chosen by URL
+SERVERS = ("emulator", "emulator-ns", "plain", "plain-bytes", "prism")
+
+
+def url_form(sc: Scenario) -> Scenario:
+    """``sc`` with every path (the load, the cold-start poll, the setup) under ``/_ns/bench``: the namespace chosen by
+    URL, as a client given the pytest fixture's ``base(vendor)`` sends it."""
+    return replace(sc, path=URL_NAMESPACE + sc.path, ready=URL_NAMESPACE + sc.ready,
+                   setup=[(method, URL_NAMESPACE + path, body) for method, path, body in sc.setup])
 
 
 # -- processes -------------------------------------------------------------------------------------------------------------
@@ -316,12 +327,13 @@ def _best_row(runs: list[dict]) -> dict:
 
 
 def run_scenario(sc: Scenario, args, prism_cmd: list[str] | None, vendors: list[str]) -> list[dict]:
-    """``args.rounds`` rounds of emulator → plain → plain-bytes → Prism, each server started fresh each round."""
+    """``args.rounds`` rounds of emulator → emulator-ns (the URL form, unless --no-url-form) → plain → plain-bytes →
+    Prism, each server started fresh each round."""
     if sc.vendor not in vendors:
         print(f"  {sc.key}: skipped, vendor {sc.vendor} is not registered in this tree", flush=True)
-        return [{"server": name, "scenario": sc.key, "skipped": f"{sc.vendor} not registered"} for name in ("emulator", "plain", "plain-bytes", "prism")]
+        return [{"server": name, "scenario": sc.key, "skipped": f"{sc.vendor} not registered"} for name in SERVERS]
     cmd, env = emulator_cmd()
-    runs: dict[str, list[dict]] = {"emulator": [], "plain": [], "plain-bytes": [], "prism": []}
+    runs: dict[str, list[dict]] = {name: [] for name in SERVERS}
     routes_file = None
     try:
         for _ in range(args.rounds):
@@ -330,6 +342,8 @@ def run_scenario(sc: Scenario, args, prism_cmd: list[str] | None, vendors: list[
             if "error" in emu:
                 print(f"  {sc.key}: emulator failed: {emu['error']}", flush=True)
                 break
+            if args.url_form:
+                runs["emulator-ns"].append(run_server(Server("emulator-ns", cmd, env), url_form(sc), args, 0, setup=True))
             if routes_file is None:  # the plain handler answers the emulator's own bytes on the same routes
                 routes = [{"method": sc.method, "path": sc.path.split("?")[0], "status": emu["sample_status"], "body": emu["_sample_body"]}]
                 if sc.ready.split("?")[0] != routes[0]["path"] or sc.method != "GET":
@@ -355,7 +369,7 @@ def run_scenario(sc: Scenario, args, prism_cmd: list[str] | None, vendors: list[
     finally:
         if routes_file:
             os.unlink(routes_file)
-    rows = [_best_row(runs[name]) for name in ("emulator", "plain", "plain-bytes", "prism") if runs[name]]
+    rows = [_best_row(runs[name]) for name in SERVERS if runs[name]]
     if not prism_cmd:
         rows.append({"server": "prism", "scenario": sc.key, "skipped": "Prism not available"})
     for row in rows:
@@ -433,7 +447,7 @@ def table(rows: list[dict]) -> str:
               f"{'vs Prism':>8} {'vs plain':>8} {'vs bytes':>8}")
     lines = [header, "-" * len(header)]
     for sc in scenarios():
-        for name in ("emulator", "plain", "plain-bytes", "prism"):
+        for name in SERVERS:
             r = by.get((sc.key, name))
             if r is None:
                 continue
@@ -442,7 +456,7 @@ def table(rows: list[dict]) -> str:
                 continue
             vs_prism = vs_plain = vs_bytes = ""
             prism, plain, raw = (by.get((sc.key, n), {}) for n in ("prism", "plain", "plain-bytes"))
-            if name == "emulator":
+            if name in ("emulator", "emulator-ns"):
                 vs_prism = f"{r['rps'] / prism['rps']:.1f}×" if prism.get("rps") else "—"
                 vs_plain = f"{100 * r['rps'] / plain['rps']:.0f}%" if plain.get("rps") else "—"
                 vs_bytes = f"{100 * r['rps'] / raw['rps']:.0f}%" if raw.get("rps") else "—"
@@ -485,6 +499,12 @@ def verdicts(rows: list[dict], scale: dict) -> list[tuple[str, bool | None, str]
         out.append((f"{sc.key}: p99 ≤ 10 ms at 16 connections", emu["p99_ms"] <= 10.0, detail))
         if emu.get("errors"):
             out.append((f"{sc.key}: every answer 2xx", False, f"{emu['errors']} errors"))
+        ns = by.get((sc.key, "emulator-ns"), {})
+        if ns.get("rps"):
+            share = ns["rps"] / emu["rps"]
+            out.append((f"{sc.key}: the URL form ({URL_NAMESPACE}/...) ≥ 95% of the plain path's req/s", share >= 0.95,
+                        f"{100 * share:.0f}% ({ns['rps']:,.0f} against {emu['rps']:,.0f} req/s; p99 {ns['p99_ms']:.2f} "
+                        f"against {emu['p99_ms']:.2f} ms)" + (f"; {ns['errors']} errors" if ns.get("errors") else "")))
     colds = [r["cold_start_s"] for sc in scenarios() for r in by.get((sc.key, "emulator"), {}).get("rounds", [by.get((sc.key, "emulator"), {})])
              if r.get("cold_start_s")]
     if colds:
@@ -564,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk when on PATH")
     p.add_argument("--scenarios", help=f"comma list (default all): {', '.join(s.key for s in scenarios())}")
     p.add_argument("--no-prism", action="store_true")
+    p.add_argument("--no-url-form", dest="url_form", action="store_false",
+                   help=f"skip the emulator-ns rows (the same requests under {URL_NAMESPACE}: the namespace chosen by URL)")
     p.add_argument("--no-fetch", action="store_true", help="do not let npx fetch Prism")
     p.add_argument("--prism-log", default="warn", help="Prism --verboseLevel (default warn: its per-request logging off)")
     p.add_argument("--entries", type=int, default=100_000, help="entries for the scale figures")
@@ -609,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
     }
     print(f"load: {tool}, {args.connections} connections, {args.duration:g} s per server and scenario (after {args.warmup:g} s warm-up), "
-          f"{args.rounds} round(s) of emulator → plain → plain-bytes → Prism; each server's best round shown (p99: its quietest round; cold start, RSS: medians)")
+          f"{args.rounds} round(s) of emulator → emulator-ns (URL form) → plain → plain-bytes → Prism; each server's best round shown (p99: its quietest round; cold start, RSS: medians)")
     print(f"event loops: emulator {emulator_loop}, plain handler {args.plain_loop}")
     print(f"emulator vendors: {', '.join(vendors)};  Prism: {meta['prism'] or '—'} ({prism_note});  load average at start: "
           f"{', '.join(f'{x:.2f}' for x in meta['loadavg_at_start'])}", flush=True)

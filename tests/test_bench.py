@@ -46,6 +46,26 @@ def test_p99_comes_from_the_quietest_round_and_retries_never_raise_req_s():
     assert run._p99_per_round(row) == "16.0 @2.3%, 6.0 @8.0%, 9.0 @0.9% (retry)"
 
 
+def test_the_url_form_rows_send_every_request_under_the_prefix_and_are_judged_against_the_plain_path():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(BENCH))
+    sc = next(s for s in run.scenarios() if s.key == "read-hdp")
+    ns = run.url_form(sc)
+    assert ns.path == "/_ns/bench" + sc.path and ns.ready == "/_ns/bench" + sc.ready
+    assert [path for _, path, _ in ns.setup] == ["/_ns/bench" + path for _, path, _ in sc.setup] and sc.setup
+    assert ns.headers == sc.headers and "X-Emulator-Namespace" not in ns.headers  # the URL alone names it
+    row = {"scenario": "read-hdp", "p50_ms": 1.0, "p99_ms": 4.0, "errors": 0, "cold_start_s": 0.3, "rss_mb": 50}
+    rows = [{**row, "server": "emulator", "rps": 10_000}, {**row, "server": "emulator-ns", "rps": 9_400}]
+    verdict = next(v for v in run.verdicts(rows, {}) if "URL form" in v[0])
+    assert verdict[1] is False and verdict[2].startswith("94%")
+    rows[1]["rps"] = 9_600
+    assert next(v for v in run.verdicts(rows, {}) if "URL form" in v[0])[1] is True
+    assert "emulator-ns" in run.table(rows)
+
+
 def test_install_footprint_bench_starts():
     result = subprocess.run([sys.executable, str(BENCH / "install_footprint.py"), "--help"], capture_output=True,
                             text=True, timeout=60)

@@ -82,37 +82,25 @@ class _Resolving:
     """What the router reads of a request to resolve it, and all it reads (aiohttp's resources look at
     ``rel_url.path_safe`` and at ``method``): the rest of the path, without building a second request or URL."""
 
-    __slots__ = ("path_safe", "method")
+    __slots__ = ("path_safe", "method", "rel_url")
 
     def __init__(self, raw_path: str, method: str):
         # path_safe: percent-escapes decoded but %2F and %25 (aiohttp's own rule), so only a path with a % needs yarl
         self.path_safe = URL.build(path=raw_path, encoded=True).path_safe if "%" in raw_path else raw_path
         self.method = method
-
-    @property
-    def rel_url(self) -> "_Resolving":
-        return self
+        self.rel_url = self  # an attribute, not a property: read three times per resolve
 
 
 class _Routed(UrlMappingMatchInfo):
-    """The match of the path without the prefix, whose handler gets the name (or answers the refusal)."""
+    """The match of the path without the prefix, with the handler to call: the route's own, given the name (a vendor
+    handler, marked ``routed``), or the refusal. ``handler`` is a slot here, set once, where aiohttp's match has a
+    property that looks it up on every read."""
 
-    __slots__ = ("_name", "_rest", "_refusal")
+    __slots__ = ("handler",)
 
-    def __init__(self, match: UrlMappingMatchInfo, name: str, rest: str, refusal: Any):
+    def __init__(self, match: UrlMappingMatchInfo, handler: Any):
         super().__init__(match, match.route)
-        self._name = name
-        self._rest = rest
-        self._refusal = refusal
-
-    @property
-    def handler(self) -> Any:
-        handler = self._route.handler
-        if self._refusal is not None:
-            return partial(self._refusal, handler)
-        if getattr(handler, "routed", False):
-            return partial(handler, name=self._name, routed=self._rest)
-        return handler
+        self.handler = handler
 
 
 class Router(web.UrlDispatcher):
@@ -137,24 +125,25 @@ class Router(web.UrlDispatcher):
 
     async def _resolve_routed(self, request: web.Request, name: str, rest: str, bound: str | None = None) -> UrlMappingMatchInfo:
         match = await web.UrlDispatcher.resolve(self, _Resolving(rest, request.method))  # type: ignore[arg-type]
-        refusal = None
+        handler = match.handler
         problem = name_problem(name, URL_FIELD)
         sent = request.headers.get(NAMESPACE_HEADER)
         if problem is not None:
-            refusal = partial(self._refuse, message=problem, field=URL_FIELD)
-        elif bound is not None and name != bound:
-            refusal = partial(self._refuse, message=f"{URL_FIELD}: names the namespace {name!r} but this port serves "
-                                                    f"{bound!r} (a namespace listener); send the path without the "
-                                                    f"prefix, or use the emulator's own port", field=URL_FIELD)
-        elif sent is not None and (sent or DEFAULT_NAMESPACE) != name:
+            return _Routed(match, partial(self._refuse, handler, message=problem, field=URL_FIELD))
+        if bound is not None and name != bound:
+            return _Routed(match, partial(self._refuse, handler, message=(
+                f"{URL_FIELD}: names the namespace {name!r} but this port serves {bound!r} (a namespace listener); "
+                f"send the path without the prefix, or use the emulator's own port"), field=URL_FIELD))
+        if sent is not None and (sent or DEFAULT_NAMESPACE) != name:
             where = "this port (a namespace listener) serves" if bound is not None else f"the URL ({URL_FIELD}) names"
-            refusal = partial(self._refuse, message=f"{NAMESPACE_HEADER}: names the namespace {sent!r} but {where} "
-                                                    f"{name!r}; send one of them, or the same name in both",
-                                                    field=NAMESPACE_HEADER)
-        elif not getattr(match.handler, "routed", False):
-            url = URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True)
-            request[ROUTED] = (name, url, bound is not None)
-        return _Routed(match, name, rest, refusal)
+            return _Routed(match, partial(self._refuse, handler, message=(
+                f"{NAMESPACE_HEADER}: names the namespace {sent!r} but {where} {name!r}; send one of them, or the "
+                f"same name in both"), field=NAMESPACE_HEADER))
+        if getattr(handler, "routed", False):
+            return _Routed(match, partial(handler, name=name, routed=rest))
+        url = URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True)
+        request[ROUTED] = (name, url, bound is not None)
+        return _Routed(match, handler)
 
     async def _refuse(self, handler: Any, request: web.Request, message: str, field: str) -> web.StreamResponse:
         vendor = getattr(handler, "vendor", None)  # set by engine/router.py on every vendor route
