@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from ..state.persistence import StateFileError
 from .context import Ctx
 from .errors import FAULT, INTERNAL, METHOD, ROUTE, TIMEOUT, TOO_LARGE, ApiError
 from .spec import Operation
+from .url_namespace import ROUTED, routed
 from .validate import RequestInvalid, parse_path, parse_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("allowlist_emulator")
 WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
-HEADER: Any = object()  # a handler's default ``name``: the namespace is the X-Emulator-Namespace header's
 
 
 class Dropped(Exception):
@@ -108,13 +108,18 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     store, faults, state_file = emulator.store, emulator.faults, emulator.state_file
     body_timeout = emulator.options.body_timeout
 
-    async def handle(request: web.Request, name: Any = HEADER, routed: str | None = None) -> web.StreamResponse:
+    async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
+        found = ROUTED.get()  # the namespace from the URL or the port (engine/url_namespace.py), else the header's
+        if found is not None and found.request is request:
+            name, rest = found.name, found.rest
+        else:
+            name, rest = request.headers.get(NAMESPACE_HEADER), None
         try:
-            namespace = store.namespace(request.headers.get(NAMESPACE_HEADER) if name is HEADER else name)
+            namespace = store.namespace(name)
         except ApiError as err:
             return render(err, None)
-        ctx = Ctx(request, op, vendor, namespace, emulator, routed)
+        ctx = Ctx(request, op, vendor, namespace, emulator, rest)
         try:
             if faults.rules:
                 await apply_faults(ctx, op.operation_id)
@@ -152,18 +157,18 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
 
     handle.__name__ = f"{vendor.key}.{op.operation_id}"
     handle.vendor = vendor  # type: ignore[attr-defined]  # whose error shape a refused /_ns/<name>/ request gets
-    handle.routed = True  # type: ignore[attr-defined]  # /_ns/<name>/ passes the name and the URL without the prefix
     return handle
 
 
 def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, kind: str, allowed: tuple[str, ...] = ()):
-    async def handle(request: web.Request, name: Any = HEADER, routed: str | None = None) -> web.StreamResponse:
+    async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
+        found = routed(request)
         try:
-            namespace = emulator.store.namespace(request.headers.get(NAMESPACE_HEADER) if name is HEADER else name)
+            namespace = emulator.store.namespace(found.name if found else request.headers.get(NAMESPACE_HEADER))
         except ApiError as err:
             return vendor.render_error(err, None)
-        ctx = Ctx(request, None, vendor, namespace, emulator, routed)
+        ctx = Ctx(request, None, vendor, namespace, emulator, found.rest if found else None)
         path = ctx.url.path
         if kind == METHOD:
             err = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
@@ -173,7 +178,6 @@ def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, k
         return _finish(ctx, vendor.render_error(err, ctx), started)
 
     handle.vendor = vendor  # type: ignore[attr-defined]
-    handle.routed = True  # type: ignore[attr-defined]
     return handle
 
 

@@ -12,9 +12,14 @@ what covers or names the sent URL does so unchanged (CodeArts AK/SK signatures o
 ``Location``, the journal). What the vendor sees, as it would behind a path-stripping proxy, is the path without the
 prefix: the route, the path parameters, the error texts (``Ctx.url``).
 
-How the name reaches the handler: a vendor handler (``engine/router.py``, marked ``routed``) is called as
-``handler(request, name=..., routed=<the rest of the raw path>)``; any other handler (the control plane, the dashboard) finds it in the
-request's storage, through :func:`namespace_name` and :func:`routed_path`.
+How the name reaches the handler: the router puts a :class:`Routed` (the request, the name, the rest of the raw path,
+whether a listener's port chose it) in the context variable :data:`ROUTED`, and the handler reads it there (vendor
+handlers in ``engine/router.py``; the control plane and the dashboard through :func:`namespace_name`,
+:func:`on_listener` and :func:`routed_path`). aiohttp runs every request in a task of its own, made for that purpose
+(so that context variables stay per request): what the router sets lives exactly as long as the request. A request
+the router did not route so finds nothing there, for one lookup; the handler it reaches is aiohttp's own match, as
+for any request, so the URL form costs its request the prefix's split, a second lookup of the rest and one
+``ContextVar.set``, no copy of the request or of the match.
 
 The name is percent-decoded exactly once (``%2F`` → ``/``, ``%25`` → ``%``, UTF-8) and checked like a header's
 (printable, at most 128 characters). A header naming another namespace than the URL gets 400 in the shape of the
@@ -24,8 +29,9 @@ route's owner: the vendor's error body, or the control plane's. ``/_ns/`` with n
 from __future__ import annotations
 
 import warnings
+from contextvars import ContextVar
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
@@ -38,30 +44,45 @@ from .listeners import Listeners
 
 URL_FIELD = "/_ns/<name>"
 
-# (name, the URL without the prefix, whether a listener's port chose it) of a request whose namespace its URL or port
-# chose, in its storage (aiohttp ≥ 3.12 wants typed keys; older ones take a string)
-ROUTED: Any = web.RequestKey("allowlist_emulator.routed", tuple) if hasattr(web, "RequestKey") else "allowlist_emulator.routed"
+
+
+class Routed(NamedTuple):
+    """A request whose namespace its URL (``/_ns/<name>/``) or the port it came in on (a listener) chose."""
+
+    request: web.Request  # whose: a lookup checks it is the request at hand
+    name: str
+    rest: str  # the raw path without the prefix (the whole path on a listener's port)
+    bound: bool  # a listener's port chose it
+
+
+ROUTED: ContextVar[Routed | None] = ContextVar("allowlist_emulator.routed", default=None)
 
 ControlError = Callable[[int, str, "str | None"], web.Response]
 
 
+def routed(request: web.Request) -> Routed | None:
+    """What the router found of ``request``'s namespace in its URL or port; None: none there (the header's, if any)."""
+    found = ROUTED.get()
+    return found if found is not None and found.request is request else None
+
+
 def namespace_name(request: web.Request) -> str | None:
-    """The namespace a request names: under ``/_ns/<name>/`` that name, else its ``X-Emulator-Namespace`` (None: the
-    default). For handlers that are not ``routed`` (the control plane, the dashboard)."""
-    routed = request.get(ROUTED)
-    return routed[0] if routed is not None else request.headers.get(NAMESPACE_HEADER)
+    """The namespace a request names: under ``/_ns/<name>/`` (or on a listener's port) that name, else its
+    ``X-Emulator-Namespace`` (None: the default)."""
+    found = routed(request)
+    return found.name if found is not None else request.headers.get(NAMESPACE_HEADER)
 
 
 def on_listener(request: web.Request) -> bool:
     """Whether the request came in on a namespace listener's port (its namespace is the port's)."""
-    routed = request.get(ROUTED)
-    return routed is not None and routed[2]
+    found = routed(request)
+    return found is not None and found.bound
 
 
 def routed_path(request: web.Request) -> str:
     """The path the routes see: without a ``/_ns/<name>`` prefix (texts that name the path, as a vendor would)."""
-    routed = request.get(ROUTED)
-    return routed[1].path if routed is not None else request.path
+    found = routed(request)
+    return request.path if found is None else URL.build(path=found.rest, encoded=True).path
 
 
 def application(control_error: ControlError, listeners: Listeners, **kwargs: Any) -> web.Application:
@@ -91,10 +112,9 @@ class _Resolving:
         self.rel_url = self  # an attribute, not a property: read three times per resolve
 
 
-class _Routed(UrlMappingMatchInfo):
-    """The match of the path without the prefix, with the handler to call: the route's own, given the name (a vendor
-    handler, marked ``routed``), or the refusal. ``handler`` is a slot here, set once, where aiohttp's match has a
-    property that looks it up on every read."""
+class _Refused(UrlMappingMatchInfo):
+    """The match of the path without the prefix, answered by the refusal instead of the route's handler (a name that
+    cannot be one, two namespaces named). ``handler`` is a slot here, where aiohttp's match has a property."""
 
     __slots__ = ("handler",)
 
@@ -125,25 +145,23 @@ class Router(web.UrlDispatcher):
 
     async def _resolve_routed(self, request: web.Request, name: str, rest: str, bound: str | None = None) -> UrlMappingMatchInfo:
         match = await web.UrlDispatcher.resolve(self, _Resolving(rest, request.method))  # type: ignore[arg-type]
-        handler = match.handler
         problem = name_problem(name, URL_FIELD)
         sent = request.headers.get(NAMESPACE_HEADER)
         if problem is not None:
-            return _Routed(match, partial(self._refuse, handler, message=problem, field=URL_FIELD))
+            return self._refusal(match, problem, URL_FIELD)
         if bound is not None and name != bound:
-            return _Routed(match, partial(self._refuse, handler, message=(
-                f"{URL_FIELD}: names the namespace {name!r} but this port serves {bound!r} (a namespace listener); "
-                f"send the path without the prefix, or use the emulator's own port"), field=URL_FIELD))
+            return self._refusal(match, f"{URL_FIELD}: names the namespace {name!r} but this port serves {bound!r} (a "
+                                        f"namespace listener); send the path without the prefix, or use the emulator's "
+                                        f"own port", URL_FIELD)
         if sent is not None and (sent or DEFAULT_NAMESPACE) != name:
             where = "this port (a namespace listener) serves" if bound is not None else f"the URL ({URL_FIELD}) names"
-            return _Routed(match, partial(self._refuse, handler, message=(
-                f"{NAMESPACE_HEADER}: names the namespace {sent!r} but {where} {name!r}; send one of them, or the "
-                f"same name in both"), field=NAMESPACE_HEADER))
-        if getattr(handler, "routed", False):
-            return _Routed(match, partial(handler, name=name, routed=rest))
-        url = URL.build(path=rest, query_string=request.rel_url.raw_query_string, encoded=True)
-        request[ROUTED] = (name, url, bound is not None)
-        return _Routed(match, handler)
+            return self._refusal(match, f"{NAMESPACE_HEADER}: names the namespace {sent!r} but {where} {name!r}; send "
+                                        f"one of them, or the same name in both", NAMESPACE_HEADER)
+        ROUTED.set(Routed(request, name, rest, bound is not None))
+        return match
+
+    def _refusal(self, match: UrlMappingMatchInfo, message: str, field: str) -> UrlMappingMatchInfo:
+        return _Refused(match, partial(self._refuse, match.handler, message=message, field=field))
 
     async def _refuse(self, handler: Any, request: web.Request, message: str, field: str) -> web.StreamResponse:
         vendor = getattr(handler, "vendor", None)  # set by engine/router.py on every vendor route
