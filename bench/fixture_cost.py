@@ -5,6 +5,7 @@
     .venv/bin/python bench/fixture_cost.py --no-bytecode-cache  # as under PYTHONDONTWRITEBYTECODE=1 (Docker, this VM)
     .venv/bin/python bench/fixture_cost.py --src /path/to/other/src   # the same against another source tree
     .venv/bin/python bench/fixture_cost.py --rss 100000         # memory over 100,000 tests, ~6 minutes
+    .venv/bin/python bench/fixture_cost.py --alone 60000        # the same test's work without pytest, ~2 minutes
 
 **Per-test cost.** Three generated suites of N empty tests, each run in fresh pytest processes: ``bare`` (no
 fixture), ``fixture`` (a function fixture taking a value from a session fixture: what any such fixture costs in
@@ -25,6 +26,11 @@ test creates a namespace with state and two journal entries). Every N/10 tests t
 and for the emulator the namespaces it holds and its journal's length. pytest itself keeps every test's reports to
 the session's end, so a bare session grows too: the emulator's memory is flat when its session grows no faster than
 the bare one once the journal's ring is full (10,000 requests), and the namespaces held do not grow.
+
+**Alone** (``--alone N``): the emulator test's work without pytest, in one process: the fixture's in-process
+emulator, and per "test" what the fixture and the test do (a new namespace and its mark, the write and the read
+through the namespaced base URL, the drop), with VmRSS and ``sys.getallocatedblocks()`` every N/10: whatever the
+emulator or the fixture's own code kept per test would show here, with no pytest report beside it.
 """
 
 from __future__ import annotations
@@ -239,16 +245,67 @@ def rss(n: int, env: dict) -> None:
               f"emulator {blocks['emulator']:+,.0f}, difference {blocks['emulator'] - blocks['bare']:+,.0f}")
 
 
+ALONE = '''
+import base64, http.client, json, sys
+
+from allowlist_emulator.pytest_plugin import Target, _start_in_process
+
+N = {n}
+server = _start_in_process()
+mounts = {{vendor: server.emulator.base_path(vendor) for vendor in server.emulator.vendors}}
+target = Target(server.url, {{v: server.url + m for v, m in mounts.items()}}, {{}}, server, mounts=mounts)
+connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+headers = {{"Authorization": "Basic " + base64.b64encode(b"d2cadmin:d2cadmin").decode(), "Content-Type": "application/json"}}
+SYSTEM = "/api/admin/security/whitelist/system"
+
+
+def rss_mb():
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) / 1024.0 for line in handle if line.startswith("VmRSS:"))
+
+
+for i in range(N):
+    namespace, mark = target.new_namespace(), target.mark()
+    path = target.base("hdp", namespace).removeprefix(server.url) + SYSTEM
+    body = {{"managementAPI": [{{"startAddress": "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)}}]}}
+    connection.request("POST", path, json.dumps(body), headers)
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 201, answer.status
+    connection.request("GET", path, headers=headers)
+    answer = connection.getresponse()
+    assert json.loads(answer.read()) == body
+    target.drop(namespace, mark)
+    if (i + 1) % max(1, N // 10) == 0:
+        print(i + 1, f"{{rss_mb():.1f}}", sys.getallocatedblocks(), len(server.emulator.store.names()), flush=True)
+server.stop()
+'''
+
+
+def alone(n: int, env: dict) -> None:
+    done = subprocess.run([sys.executable, "-c", ALONE.format(n=n)], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    print(f"  {'after test':>10} {'MB':>7} {'allocated blocks':>17} {'namespaces held':>16}")
+    for line in done.stdout.split("\n"):
+        if line.strip():
+            i, mb, blocks, held = line.split()
+            print(f"  {int(i):>10,} {float(mb):>7.1f} {int(blocks):>17,} {held:>16}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tests", type=int, default=300)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--rss", type=int, metavar="N", help="instead: memory over N tests that each write and read")
+    p.add_argument("--alone", type=int, metavar="N", help="instead: memory over N such tests' work, without pytest")
     p.add_argument("--no-bytecode-cache", action="store_true", help="run the children with PYTHONDONTWRITEBYTECODE=1")
     p.add_argument("--src", help="run another source tree's allowlist_emulator (before/after comparisons)")
     args = p.parse_args(argv)
     env = environment(args.src, not args.no_bytecode_cache)
-    if args.rss:
+    if args.alone:
+        alone(args.alone, env)
+    elif args.rss:
         rss(args.rss, env)
     else:
         per_test(args.tests, args.rounds, env)

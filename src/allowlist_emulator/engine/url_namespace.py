@@ -18,8 +18,8 @@ handlers in ``engine/router.py``; the control plane and the dashboard through :f
 :func:`on_listener` and :func:`routed_path`). aiohttp runs every request in a task of its own, made for that purpose
 (so that context variables stay per request): what the router sets lives exactly as long as the request. A request
 the router did not route so finds nothing there, for one lookup; the handler it reaches is aiohttp's own match, as
-for any request, so the URL form costs its request the prefix's split, a second lookup of the rest and one
-``ContextVar.set``, no copy of the request or of the match.
+for any request, so the URL form costs its request the prefix's split, the name's check and one ``ContextVar.set``,
+no copy of the request or of the match (bench/url_namespace_cost.py counts it).
 
 The name is percent-decoded exactly once (``%2F`` → ``/``, ``%25`` → ``%``, UTF-8) and checked like a header's
 (printable, at most 128 characters). A header naming another namespace than the URL gets 400 in the shape of the
