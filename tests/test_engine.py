@@ -248,6 +248,13 @@ def test_serve_prints_its_url_and_demo_credentials_and_answers():
         assert "talend-service-account / talend-service-secret" in banner and "/security/oauth/token" in banner
         response = requests.get(f"http://127.0.0.1:{port}/api/admin/configurations/8", auth=("d2cadmin", "d2cadmin"))
         assert response.status_code == 200 and response.json()["value"] == "true"
+        # the namespaces line names a base URL that works as printed, with <name> filled in
+        assert f"http://127.0.0.1:{port}/_ns/<name> as the base URL" in banner
+        written = requests.post(f"http://127.0.0.1:{port}/_ns/banner/api/admin/security/whitelist/system",
+                                json={"managementAPI": [{"startAddress": "10.9.9.9"}]}, auth=("d2cadmin", "d2cadmin"))
+        assert written.status_code == 201, written.text
+        system = requests.get(f"http://127.0.0.1:{port}/api/admin/security/whitelist/system", auth=("d2cadmin", "d2cadmin"))
+        assert system.json()["managementAPI"] == []  # the default namespace saw none of it
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(10)

@@ -109,6 +109,7 @@ def banner(url: str, options: Options, emulator) -> str:
         for line in vendor.demo:
             lines.append(f"      {line}")
     lines += ["", f"  control plane: {url}/_emulator/health  (reset, state, requests, faults, clock, decide)",
+              f"  namespaces:    {url}/_ns/<name> as the base URL, or X-Emulator-Namespace: <name>  (an isolated state each)",
               f"  dashboard:     {url}/_emulator/ui  (state, live request journal, controls; in a browser)"]
     return "\n".join(lines)
 

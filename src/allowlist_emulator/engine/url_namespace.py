@@ -45,7 +45,6 @@ from .listeners import Listeners
 URL_FIELD = "/_ns/<name>"
 
 
-
 class Routed(NamedTuple):
     """A request whose namespace its URL (``/_ns/<name>/``) or the port it came in on (a listener) chose."""
 
