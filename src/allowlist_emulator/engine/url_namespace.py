@@ -31,6 +31,7 @@ from __future__ import annotations
 import warnings
 from contextvars import ContextVar
 from functools import partial
+from types import SimpleNamespace
 from typing import Any, Callable, NamedTuple
 
 from aiohttp import web
@@ -100,15 +101,16 @@ def _local_port(request: web.Request) -> int | None:
 
 class _Resolving:
     """What the router reads of a request to resolve it, and all it reads (aiohttp's resources look at
-    ``rel_url.path_safe`` and at ``method``): the rest of the path, without building a second request or URL."""
+    ``rel_url.path_safe`` and at ``method``): the rest of the path, without building a second request or URL.
+    ``rel_url`` is an object of its own, never this one: an object that refers to itself is a reference cycle, which
+    only the garbage collector frees (it was one per prefixed request; tests/test_url_namespace.py counts them)."""
 
-    __slots__ = ("path_safe", "method", "rel_url")
+    __slots__ = ("rel_url", "method")
 
     def __init__(self, raw_path: str, method: str):
         # path_safe: percent-escapes decoded but %2F and %25 (aiohttp's own rule), so only a path with a % needs yarl
-        self.path_safe = URL.build(path=raw_path, encoded=True).path_safe if "%" in raw_path else raw_path
+        self.rel_url = SimpleNamespace(path_safe=URL.build(path=raw_path, encoded=True).path_safe if "%" in raw_path else raw_path)
         self.method = method
-        self.rel_url = self  # an attribute, not a property: read three times per resolve
 
 
 class _Refused(UrlMappingMatchInfo):
