@@ -4,6 +4,7 @@
     .venv/bin/python bench/url_namespace_cost.py --scenarios read-hdp --rounds 3 --duration 2
     .venv/bin/python bench/url_namespace_cost.py --instructions        # instructions per request (valgrind), ~5 minutes
     .venv/bin/python bench/url_namespace_cost.py --instructions --against /path/to/other/src  # the header form there too
+    .venv/bin/python bench/url_namespace_cost.py --instructions --under-load 15   # under wrk -c16, as bench/run.py loads
 
 **Instructions** (``--instructions``): the server runs under valgrind's callgrind, which counts the instructions it
 executes (at ``PYTHONHASHSEED=0``): two runs on a quiet machine agree to within about 1 % (3,500 instructions in
@@ -11,6 +12,10 @@ executes (at ``PYTHONHASHSEED=0``): two runs on a quiet machine agree to within 
 load the counts moved by up to 7 %, since how often the event loop wakes follows the timing. Per scenario: N sequential keep-alive requests of each form,
 twice, the counter zeroed before and read after each batch; shown per request. ``--against SRC`` runs another source
 tree's server the same way (the header form only): what every request without the prefix paid before and pays now.
+Three forms are counted: ``plain`` (no header, the default namespace: what bench/run.py's ``emulator`` row sends),
+``header`` and ``url`` (both in namespace ``bench``). ``--under-load SECONDS``: each batch is SECONDS of wrk at 16
+connections instead (bench/run.py's load; the event loop then serves several requests per wake-up, so every figure
+is lower), divided by the requests wrk counted.
 
 One emulator process per scenario (bench/run.py's scenarios, setup and load generator). Both forms use the same
 namespace, ``bench``: the header form sends ``X-Emulator-Namespace: bench`` to the plain path, the URL form sends
@@ -125,8 +130,11 @@ def callgrind_total(folder: Path, pid: int, label: str) -> int:
     raise RuntimeError(f"no totals in {dumps[-1]}")
 
 
-def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, rounds: int = 2) -> dict[str, float]:
-    """Instructions per request of each form, the median of ``rounds`` batches of ``n``."""
+def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, rounds: int = 2,
+                 load_s: float | None = None) -> dict[str, float]:
+    """Instructions per request of each form, the median of ``rounds`` batches of ``n`` sequential requests; with
+    ``load_s``, of batches of ``load_s`` seconds of wrk at 16 connections (bench/run.py's load), divided by the
+    requests wrk counted."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])),
@@ -139,9 +147,11 @@ def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, ro
         try:
             server.start(sc.ready, auth, timeout=600)
             pid = server.proc.pid
-            for method, path, body in sc.setup:
-                run.request(server.port, method, path, {**auth, **run.JSON, **HEADER}, body, timeout=120)
-            paths = {"header": (sc.path, {**sc.headers, **HEADER}), "url": (PREFIX + sc.path, dict(sc.headers))}
+            for method, path, body in sc.setup:  # into namespace bench, and into the default one for "plain"
+                for extra in (HEADER, {}):
+                    run.request(server.port, method, path, {**auth, **run.JSON, **extra}, body, timeout=120)
+            paths = {"plain": (sc.path, dict(sc.headers)), "header": (sc.path, {**sc.headers, **HEADER}),
+                     "url": (PREFIX + sc.path, dict(sc.headers))}
             counter = 0
             for form in forms:  # warm: caches filled, first-use paths taken
                 counter += 100_000
@@ -150,25 +160,35 @@ def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, ro
                 for form in forms:
                     counter += 100_000
                     subprocess.run(["callgrind_control", "-z", str(pid)], capture_output=True, check=True)
-                    cpu_per_request(server.port, pid, sc.method, paths[form][0], paths[form][1], sc.body, n, counter)
-                    results[form].append(callgrind_total(folder, pid, form) / n)
+                    if load_s is None:
+                        cpu_per_request(server.port, pid, sc.method, paths[form][0], paths[form][1], sc.body, n, counter)
+                        done = n
+                    else:
+                        load = loadgen.Load(sc.method, f"http://127.0.0.1:{server.port}" + paths[form][0],
+                                            paths[form][1], sc.body, counter)
+                        done = loadgen.run(load, 16, load_s, "wrk")["requests"]
+                    results[form].append(callgrind_total(folder, pid, form) / max(done, 1))
         finally:
             server.stop()
     return {form: statistics.median(values) for form, values in results.items()}
 
 
-def main_instructions(chosen: list[run.Scenario], n: int, against: str | None) -> None:
+def main_instructions(chosen: list[run.Scenario], n: int, against: str | None, load_s: float | None = None) -> None:
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
-    print(f"instructions per request under callgrind, median of 2 batches of {n} sequential requests per form", flush=True)
-    head = f"{'scenario':<38} {'header':>10} {'URL':>10} {'URL - header':>16}"
+    if load_s is not None and not loadgen.have_wrk():
+        raise SystemExit("--under-load needs wrk on PATH")
+    batch = f"{n} sequential requests" if load_s is None else f"{load_s:g} s of wrk at 16 connections"
+    print(f"instructions per request under callgrind, median of 2 batches of {batch} per form", flush=True)
+    head = f"{'scenario':<38} {'plain':>10} {'header':>10} {'URL':>10} {'URL - plain':>16} {'URL - header':>16}"
     print(head + (f" {'header, --against':>18} {'this - against':>16}" if against else ""))
     for sc in chosen:
-        here = instructions(sc, run.EMULATOR_SRC, ("header", "url"), n)
-        h, u = here["header"], here["url"]
-        line = f"{sc.title:<38} {h:>10,.0f} {u:>10,.0f} {u - h:>+9,.0f} ({100 * (u - h) / h:+.1f}%)"
+        here = instructions(sc, run.EMULATOR_SRC, ("plain", "header", "url"), n, load_s=load_s)
+        b, h, u = here["plain"], here["header"], here["url"]
+        line = (f"{sc.title:<38} {b:>10,.0f} {h:>10,.0f} {u:>10,.0f} {u - b:>+9,.0f} ({100 * (u - b) / b:+.1f}%)"
+                f" {u - h:>+9,.0f} ({100 * (u - h) / h:+.1f}%)")
         if against:
-            other = instructions(sc, Path(against).resolve(), ("header",), n)["header"]
+            other = instructions(sc, Path(against).resolve(), ("header",), n, load_s=load_s)["header"]
             line += f" {other:>18,.0f} {h - other:>+9,.0f} ({100 * (h - other) / other:+.1f}%)"
         print(line, flush=True)
 
@@ -185,10 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--instructions", action="store_true", help="count instructions per request under valgrind instead")
     p.add_argument("--requests", type=int, default=1000, help="--instructions: requests per batch")
     p.add_argument("--against", metavar="SRC", help="--instructions: also count the header form of this source tree")
+    p.add_argument("--under-load", metavar="SECONDS", type=float, help="--instructions: batches of SECONDS of wrk at 16 "
+                   "connections (bench/run.py's load) instead of sequential requests")
     args = p.parse_args(argv)
     chosen = [s for s in run.scenarios() if not args.scenarios or s.key in args.scenarios.split(",")]
     if args.instructions:
-        main_instructions(chosen, args.requests, args.against)
+        main_instructions(chosen, args.requests, args.against, args.under_load)
         return 0
     tool = "wrk" if args.loadgen == "wrk" or (args.loadgen == "auto" and loadgen.have_wrk()) else "python"
     print(f"load: {tool}, {args.connections} connections, {args.rounds} rounds x {args.duration:g} s per form, alternating",
