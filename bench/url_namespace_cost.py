@@ -13,8 +13,8 @@ load the counts moved by up to 7 %, since how often the event loop wakes follows
 twice, the counter zeroed before and read after each batch; shown per request. ``--against SRC`` runs another source
 tree's server the same way (the header form only): what every request without the prefix paid before and pays now.
 Three forms are counted: ``plain`` (no header, the default namespace: what bench/run.py's ``emulator`` row sends),
-``header`` and ``url`` (both in namespace ``bench``). ``--under-load SECONDS``: each batch is SECONDS of wrk at 16
-connections instead (bench/run.py's load; the event loop then serves several requests per wake-up, so every figure
+``header`` and ``url`` (both in namespace ``bench``). ``--under-load SECONDS``: each batch is SECONDS of wrk at
+``--connections`` (16) instead (bench/run.py's load; the event loop then serves several requests per wake-up, so every figure
 is lower), divided by the requests wrk counted.
 
 One emulator process per scenario (bench/run.py's scenarios, setup and load generator). Both forms use the same
@@ -131,10 +131,10 @@ def callgrind_total(folder: Path, pid: int, label: str) -> int:
 
 
 def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, rounds: int = 2,
-                 load_s: float | None = None) -> dict[str, float]:
+                 load_s: float | None = None, connections: int = 16) -> dict[str, float]:
     """Instructions per request of each form, the median of ``rounds`` batches of ``n`` sequential requests; with
-    ``load_s``, of batches of ``load_s`` seconds of wrk at 16 connections (bench/run.py's load), divided by the
-    requests wrk counted."""
+    ``load_s``, of batches of ``load_s`` seconds of wrk at ``connections`` connections (bench/run.py's load), divided
+    by the requests wrk counted."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])),
@@ -166,29 +166,30 @@ def instructions(sc: run.Scenario, src: Path, forms: tuple[str, ...], n: int, ro
                     else:
                         load = loadgen.Load(sc.method, f"http://127.0.0.1:{server.port}" + paths[form][0],
                                             paths[form][1], sc.body, counter)
-                        done = loadgen.run(load, 16, load_s, "wrk")["requests"]
+                        done = loadgen.run(load, connections, load_s, "wrk")["requests"]
                     results[form].append(callgrind_total(folder, pid, form) / max(done, 1))
         finally:
             server.stop()
     return {form: statistics.median(values) for form, values in results.items()}
 
 
-def main_instructions(chosen: list[run.Scenario], n: int, against: str | None, load_s: float | None = None) -> None:
+def main_instructions(chosen: list[run.Scenario], n: int, against: str | None, load_s: float | None = None,
+                      connections: int = 16) -> None:
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     if load_s is not None and not loadgen.have_wrk():
         raise SystemExit("--under-load needs wrk on PATH")
-    batch = f"{n} sequential requests" if load_s is None else f"{load_s:g} s of wrk at 16 connections"
+    batch = f"{n} sequential requests" if load_s is None else f"{load_s:g} s of wrk at {connections} connections"
     print(f"instructions per request under callgrind, median of 2 batches of {batch} per form", flush=True)
     head = f"{'scenario':<38} {'plain':>10} {'header':>10} {'URL':>10} {'URL - plain':>16} {'URL - header':>16}"
     print(head + (f" {'header, --against':>18} {'this - against':>16}" if against else ""))
     for sc in chosen:
-        here = instructions(sc, run.EMULATOR_SRC, ("plain", "header", "url"), n, load_s=load_s)
+        here = instructions(sc, run.EMULATOR_SRC, ("plain", "header", "url"), n, load_s=load_s, connections=connections)
         b, h, u = here["plain"], here["header"], here["url"]
         line = (f"{sc.title:<38} {b:>10,.0f} {h:>10,.0f} {u:>10,.0f} {u - b:>+9,.0f} ({100 * (u - b) / b:+.1f}%)"
                 f" {u - h:>+9,.0f} ({100 * (u - h) / h:+.1f}%)")
         if against:
-            other = instructions(sc, Path(against).resolve(), ("header",), n, load_s=load_s)["header"]
+            other = instructions(sc, Path(against).resolve(), ("header",), n, load_s=load_s, connections=connections)["header"]
             line += f" {other:>18,.0f} {h - other:>+9,.0f} ({100 * (h - other) / other:+.1f}%)"
         print(line, flush=True)
 
@@ -205,12 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--instructions", action="store_true", help="count instructions per request under valgrind instead")
     p.add_argument("--requests", type=int, default=1000, help="--instructions: requests per batch")
     p.add_argument("--against", metavar="SRC", help="--instructions: also count the header form of this source tree")
-    p.add_argument("--under-load", metavar="SECONDS", type=float, help="--instructions: batches of SECONDS of wrk at 16 "
-                   "connections (bench/run.py's load) instead of sequential requests")
+    p.add_argument("--under-load", metavar="SECONDS", type=float, help="--instructions: batches of SECONDS of wrk at "
+                   "--connections (default 16, bench/run.py's load) instead of sequential requests")
     args = p.parse_args(argv)
     chosen = [s for s in run.scenarios() if not args.scenarios or s.key in args.scenarios.split(",")]
     if args.instructions:
-        main_instructions(chosen, args.requests, args.against, args.under_load)
+        main_instructions(chosen, args.requests, args.against, args.under_load, args.connections)
         return 0
     tool = "wrk" if args.loadgen == "wrk" or (args.loadgen == "auto" and loadgen.have_wrk()) else "python"
     print(f"load: {tool}, {args.connections} connections, {args.rounds} rounds x {args.duration:g} s per form, alternating",

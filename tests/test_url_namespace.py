@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from .b2core_support import CREDENTIALS, GRANT
+from .reliability_support import basic
 from .support import NAMESPACE_HEADER, VendorClient
 
 
@@ -404,7 +405,7 @@ def test_a_prefixed_request_leaves_no_reference_cycle_behind(server):
     from urllib.parse import urlsplit
 
     name = fresh("gc")
-    auth = {"Authorization": "Basic ZDJjYWRtaW46ZDJjYWRtaW4="}  # d2cadmin:d2cadmin
+    auth = {"Authorization": basic("d2cadmin", "d2cadmin")}
     path = "/api/admin/security/whitelist/tenants/2"
     conn = http.client.HTTPConnection(urlsplit(server.url).hostname, urlsplit(server.url).port, timeout=10)
 
