@@ -110,7 +110,7 @@ def test_b2core_base_option_and_config():
         "token_ttl": 60,
         "policies": [{"ipAddress": "10.0.0.0/8", "policy": "allow"}, {"ipAddress": "10.6.6.6", "policy": "deny", "ttl": 30}],
     }}}
-    with EmulatorServer(Options(vendors=("b2core",), b2core_base="/custom/base", config=config, seed=7), port=free_port()) as server:
+    with EmulatorServer(Options(vendors=("b2core",), mounts={"b2core": "/custom/base"}, config=config, seed=7), port=free_port()) as server:
         assert server.emulator.base_path("b2core") == "/custom/base"
         client = VendorClient("b2core", server.url, "/custom/base")
         body = client.post("/tokens", auth=("ci-client", "ci-secret"), json=GRANT).json()

@@ -182,7 +182,7 @@ def test_ctrl_c_still_restores(live_hdp):
 
 
 def test_b2core_token_is_fetched_once_and_renewed_after_a_401(server):
-    from allowlist_emulator.contract.auth import ClientCredentialsAuth
+    from allowlist_emulator.vendors.b2core.contract import ClientCredentialsAuth
 
     namespace = f"tok-{uuid.uuid4().hex[:8]}"
     base = server.url + server.emulator.base_path("b2core")
@@ -200,7 +200,7 @@ def test_b2core_token_is_fetched_once_and_renewed_after_a_401(server):
 
 
 def test_codearts_signature_is_the_one_the_emulator_verifies(server):
-    from allowlist_emulator.contract.auth import AkSkAuth
+    from allowlist_emulator.vendors.codearts.contract import AkSkAuth
 
     namespace = f"sig-{uuid.uuid4().hex[:8]}"
     headers = {"X-Emulator-Namespace": namespace}

@@ -21,7 +21,6 @@ from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
 
-DEFAULT_B2CORE_BASE = "/b2core"
 MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive (--body-timeout); then 408, connection closed
 
@@ -32,7 +31,7 @@ class Options:
     config: dict = field(default_factory=dict)
     seed: int | None = None
     trust_forwarded_for: bool = False
-    b2core_base: str = DEFAULT_B2CORE_BASE
+    mounts: dict[str, str] = field(default_factory=dict)  # vendor key → where its spec's paths start (default: its own)
     journal_limit: int = 10_000
     max_namespaces: int = 10_000
     max_body: int = MAX_BODY
@@ -49,9 +48,10 @@ class Emulator:
         unknown = [key for key in options.vendors if key not in REGISTRY]
         if unknown:
             raise ValueError(f"unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-        self.vendors = {
-            key: REGISTRY[key].loaded(options.b2core_base if key == "b2core" else None) for key in options.vendors
-        }
+        unknown = [key for key in options.mounts if key not in REGISTRY]
+        if unknown:
+            raise ValueError(f"--mount: unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+        self.vendors = {key: REGISTRY[key].loaded(options.mounts.get(key)) for key in options.vendors}
         config = options.config or {}
         check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))

@@ -19,7 +19,7 @@ from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .app import DEFAULT_B2CORE_BASE, DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -83,14 +83,35 @@ def _seconds(text: str) -> float:
 
 
 def _base_path(text: str) -> str:
-    """--b2core-base: a path below the root (B2Core's [base]), such as /b2core or /api/v2."""
+    """A vendor's mount: a path below the root, such as /api/v2 (B2Core's [base])."""
     import re
 
     if not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+/?", text):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a path below the root such as /b2core: it must start with /, name at least one "
+            f"{text!r} is not a path below the root such as /api/v2: it must start with /, name at least one "
             "segment, and hold no spaces, ?, # or {}")
     return text.rstrip("/")
+
+
+def _mount(text: str) -> tuple[str, str]:
+    """--mount KEY=PATH: where vendor KEY's spec paths start."""
+    key, sep, path = text.partition("=")
+    if not sep or key not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=PATH with KEY one of {', '.join(REGISTRY)}")
+    return key, _base_path(path)
+
+
+class _MountAlias(argparse.Action):
+    """A vendor's own spelling of ``--mount KEY=PATH`` (``Vendor.mount_option``): PATH goes to ``--mount``'s list."""
+
+    def __init__(self, option_strings, dest, key: str = "", **kwargs):
+        self.key = key
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        mounts = list(getattr(namespace, self.dest, None) or [])
+        mounts.append((self.key, values))
+        setattr(namespace, self.dest, mounts)
 
 
 def _is_loopback(host: str) -> bool:
@@ -151,7 +172,7 @@ def serve(args: argparse.Namespace) -> int:
             config=_load_config(args.config),
             seed=args.seed,
             trust_forwarded_for=args.trust_forwarded_for,
-            b2core_base=args.b2core_base,
+            mounts=dict(args.mount or ()),  # later wins
             admin_token=args.admin_token,
             state_file=args.state_file,
             body_timeout=args.body_timeout,
@@ -203,8 +224,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--state-file", help="keep state in this file across restarts")
     s.add_argument("--trust-forwarded-for", action="store_true", help="take the client address from X-Forwarded-For")
     s.add_argument("--seed", type=int, help="deterministic ids and fake data")
-    s.add_argument("--b2core-base", type=_base_path, default=DEFAULT_B2CORE_BASE,
-                   help="path where B2Core's [base] starts (default /b2core)")
+    s.add_argument("--mount", action="append", type=_mount, metavar="KEY=PATH",
+                   help="serve vendor KEY's paths below PATH (repeatable); default: "
+                        + ", ".join(f"{key}={vendor.mount}" for key, vendor in REGISTRY.items() if vendor.mount)
+                        + "; the others at their real paths")
+    for key, vendor in REGISTRY.items():
+        if vendor.mount_option:
+            s.add_argument(vendor.mount_option, dest="mount", action=_MountAlias, key=key, type=_base_path,
+                           metavar="PATH", help=f"the same as --mount {key}=PATH (default {vendor.mount or '/'})")
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
                    help="a request body that stops arriving is answered 408 (connection closed) after this long "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")

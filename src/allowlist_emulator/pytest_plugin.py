@@ -31,7 +31,19 @@ import pytest
 
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
-VENDORS = ("talend", "hdp", "codearts", "b2core")
+
+
+def _vendor_keys() -> tuple[str, ...]:
+    """The registered vendors (imported as any library is, see ``_start_in_process``)."""
+    with _plain_imports():
+        from .vendors import REGISTRY
+    return tuple(REGISTRY)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "VENDORS":
+        return _vendor_keys()
+    raise AttributeError(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -282,7 +294,8 @@ def _worker(config: pytest.Config) -> str:
 
 
 def _load_credentials(path: str | None) -> dict[str, dict]:
-    from .recording.demo import demo_credentials
+    with _plain_imports():  # the vendor registry, imported as any library is (see _start_in_process)
+        from .recording.demo import demo_credentials
 
     credentials = demo_credentials()
     if path:
@@ -306,14 +319,15 @@ def _load_credentials(path: str | None) -> dict[str, dict]:
 def _external_bases(values: list[str], admin_token: str | None) -> tuple[str, dict[str, str], bool, dict[str, str]]:
     default = None
     per_vendor: dict[str, str] = {}
+    known = _vendor_keys()
     for value in values:
         vendor, sep, url = value.partition("=")
-        if sep and vendor in VENDORS:
+        if sep and vendor in known:
             per_vendor[vendor] = url.rstrip("/")
         else:
             default = value.rstrip("/")
     root = default or next(iter(per_vendor.values()))
-    bases = {vendor: root for vendor in VENDORS}
+    bases = {vendor: root for vendor in known}
     emulator = False
     mounts: dict[str, str] = {}
     if default is not None:

@@ -11,8 +11,8 @@ import sys
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from .auth import Credentials, make_auth, unused_options
-from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, VENDORS, NamespaceConflict, run_contract, url_namespace
+from .auth import Credentials, make_auth, options_help, unused_options
+from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, NamespaceConflict, run_contract, url_namespace, vendors
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -30,17 +30,14 @@ def parser() -> argparse.ArgumentParser:
         description="Run the vendor's contract suite (schemathesis, driven by specs/<vendor>.yaml) against BASE.",
         epilog="Checks: " + "; ".join(f"{name}: {text}" for name, text in CHECKS.items()),
     )
-    p.add_argument("vendor", choices=VENDORS)
+    p.add_argument("vendor", choices=vendors())
     p.add_argument("--url", required=True, metavar="BASE",
-                   help="where the vendor's paths start (B2Core: its [base], e.g. http://127.0.0.1:8080/b2core)")
+                   help="where the vendor's paths start (for a vendor served below a mount, the mount "
+                        "included: the URL the serve banner shows)")
     auth = p.add_argument_group("credentials (default: the emulator's demo identities)")
-    auth.add_argument("--token", help="Talend bearer token; CodeArts X-Auth-Token")
-    auth.add_argument("--user", help="HDP user")
-    auth.add_argument("--password", help="HDP password")
-    auth.add_argument("--ak", help="CodeArts access key (the suite signs each request, SDK-HMAC-SHA256)")
-    auth.add_argument("--sk", help="CodeArts secret key")
-    auth.add_argument("--client-id", help="B2Core client id (tokens are fetched from BASE/tokens as needed)")
-    auth.add_argument("--client-secret", help="B2Core client secret")
+    helps = options_help()
+    for name in Credentials.__dataclass_fields__:
+        auth.add_argument("--" + name.replace("_", "-"), help=helps.get(name, "(no vendor uses it)"))
     p.add_argument("--allow-writes", action="store_true",
                    help="also run POST/PUT/PATCH/DELETE; what is written is snapshotted first and restored afterwards")
     p.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, metavar="N",

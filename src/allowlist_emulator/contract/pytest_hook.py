@@ -36,11 +36,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runner import Result
 
 # Nothing from runner/auth at import time: they need requests and schemathesis (the 'contract' extra), and this
-# module is loaded at every pytest start-up of a user's suite. Both constants are repeated from runner.py
-# (tests/test_install.py checks they agree).
+# module is loaded at every pytest start-up of a user's suite. The constant is repeated from runner.py
+# (tests/test_install.py checks they agree); the vendors are read from the registry when first needed.
 ENV_PREFIX = "ALLOWLIST_CONTRACT_"
-VENDORS = ("talend", "hdp", "codearts", "b2core")
 DEFAULT_MAX_EXAMPLES = 20
+
+
+def _vendors() -> tuple[str, ...]:
+    from ..vendors import REGISTRY
+
+    return tuple(key for key, vendor in REGISTRY.items() if vendor.has("contract"))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "VENDORS":
+        return _vendors()
+    raise AttributeError(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,13 +71,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def parse_targets(values: list[str]) -> dict[str, str]:
     """``["URL"]`` / ``["hdp=URL", ...]`` → {vendor: base URL}; a bare URL applies to every vendor; later wins."""
     out: dict[str, str] = {}
+    known = _vendors()
     for value in values:
         for item in filter(None, (part.strip() for part in value.split(","))):
             head, sep, tail = item.partition("=")
-            if sep and head in VENDORS:
+            if sep and head in known:
                 out[head] = tail.rstrip("/")
             else:
-                for vendor in VENDORS:
+                for vendor in known:
                     out[vendor] = item.rstrip("/")
     return out
 

@@ -30,10 +30,9 @@ import requests
 
 from ..engine.spec import vendor_spec
 from ..state.namespaces import split_namespace_path
-from .auth import ClientCredentialsAuth, Credentials, VendorAuth, make_auth
+from .auth import Credentials, VendorAuth, make_auth
 from .safety import GuardedAuth, RestoreReport, make_safety
 
-VENDORS = ("talend", "hdp", "codearts", "b2core")
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 
 #: The schemathesis checks the suite runs, and what each one means (docs/contract.md repeats this).
@@ -60,6 +59,19 @@ CHECKS: dict[str, str] = {
 }
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 DEFAULT_MAX_EXAMPLES = 20
+
+
+def vendors() -> tuple[str, ...]:
+    """The vendors with a contract suite: every registered one whose folder has a ``contract.py``."""
+    from ..vendors import REGISTRY
+
+    return tuple(key for key, vendor in REGISTRY.items() if vendor.has("contract"))
+
+
+def __getattr__(name: str):
+    if name == "VENDORS":  # read from the registry when asked, as ``vendors()``
+        return vendors()
+    raise AttributeError(name)
 
 
 @dataclass
@@ -324,8 +336,8 @@ def run_contract(
     import schemathesis
     from schemathesis.engine import Status, events, from_schema
 
-    if vendor not in VENDORS:
-        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}")
+    if vendor not in vendors():
+        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(vendors())}")
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
         raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
@@ -356,8 +368,7 @@ def run_contract(
         namespace = None
 
     adapter = auth if isinstance(auth, VendorAuth) else make_auth(vendor, base_url, auth, headers=headers, verify=verify)
-    if isinstance(adapter, ClientCredentialsAuth):
-        adapter.headers.update(headers)  # tokens are per namespace on an emulator
+    adapter.add_headers(headers)  # e.g. a token request: tokens are per namespace on an emulator
     result = Result(vendor=vendor, base_url=base_url, emulator=emulator, namespace=namespace, seed=seed,
                     allow_writes=allow_writes, phases=tuple(phases), operations=results, identity=adapter.describe())
     if emulator and vendor not in health.get("vendors", []):

@@ -14,14 +14,8 @@ re-created, with new ids), and B2Core/CodeArts `updateTime`/`updated_at` of entr
 **Live-target guards** (:meth:`Safety.exclusions`; nothing is excluded when the target is an emulator, whose
 ``X-Emulator-Namespace`` isolates the run):
 
-- HDP: ``updateConfiguration`` (configuration 8 switches whitelist filtering on) is never run. The whitelist
-  create/update operations only run when configuration 8 reads ``"false"``: with filtering on, a generated list
-  would be enforced at once and could leave out this client. Deletes always run (they only widen access).
-- Talend: ``setIpAllowlistEnabled`` and ``createIpAllowlist``/``replaceIpAllowlist`` (both path families) are never
-  run, since their bodies switch the policy on. Entry operations run: Talend exempts holders of
-  "Users - Management" (which the suite's token needs anyway) from the policy.
-- CodeArts and B2Core: their lists govern repository access and IB access, not the API the suite calls, so every
-  operation runs; the lists are restored afterwards.
+each vendor's ``Safety`` subclass, in its folder's ``contract.py`` (``vendors/<key>/contract.py``: ``SAFETY``), says
+which operations it leaves out of a live run and why.
 """
 
 from __future__ import annotations
@@ -29,13 +23,13 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any, Hashable
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
-from .auth import BasicAuth, VendorAuth
+from .auth import VendorAuth
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Scope = tuple[Hashable, ...]
@@ -204,7 +198,6 @@ class GuardedAuth(AuthBase):
         return self.inner(request)
 
 
-# -- HDP ------------------------------------------------------------------------------------------------------------------
 class _Marker:
     def __init__(self, name: str):
         self.name = name
@@ -213,129 +206,8 @@ class _Marker:
         return self.name
 
 
-_ABSENT = _Marker("absent")  # the target exists and has no allowlist record: restoring it means deleting
+ABSENT = _Marker("absent")  # the target exists and has no allowlist record: restoring it means deleting
 
-
-class HdpSafety(Safety):
-    vendor = "hdp"
-    WL = "/api/admin/security/whitelist"
-
-    def caller(self) -> str | None:
-        return self.auth.user if isinstance(self.auth, BasicAuth) else None
-
-    def scope_for(self, method, path, query):
-        if path == f"{self.WL}/system":
-            return ("system",)
-        if path.startswith(f"{self.WL}/tenants/"):
-            return ("tenant", int(path.rsplit("/", 1)[1]))
-        if path == "/api/mgmt/security/whitelist/user":
-            names = query.get("user")
-            return ("user", names[0] if names else self.caller())
-        if path.startswith("/api/admin/configurations/"):
-            return ("configuration", int(path.rsplit("/", 1)[1]))
-        return None
-
-    def _path(self, scope: Scope) -> tuple[str, dict]:
-        kind = scope[0]
-        if kind == "system":
-            return f"{self.WL}/system", {}
-        if kind == "tenant":
-            return f"{self.WL}/tenants/{scope[1]}", {}
-        if kind == "user":
-            return "/api/mgmt/security/whitelist/user", ({"user": scope[1]} if scope[1] is not None else {})
-        return f"/api/admin/configurations/{scope[1]}", {}
-
-    def read(self, scope):
-        path, params = self._path(scope)
-        response = self.call("GET", path, params=params)
-        if response.status_code in (400, 403, 404):
-            code = ((self.body(response) or {}).get("error") or {}).get("code")
-            if code in (222208719, 222208728):  # no whitelist record (tenant / system or user)
-                return _ABSENT
-            # Unknown tenant, user or configuration, an invalid id, or a target the caller may not administer (HDP
-            # asks the same permissions for reading and writing): nothing can be written there.
-            return NOTHING
-        body = self.body(self.expect(response, 200))
-        return body.get("value") if scope[0] == "configuration" else body
-
-    def write_back(self, scope, wanted, current):
-        path, params = self._path(scope)
-        if scope[0] == "configuration":
-            self.expect(self.call("PUT", path, json={"value": wanted}), 200)
-        elif wanted == _ABSENT:
-            self.expect(self.call("DELETE", path, params=params), 204, 404)
-        elif current == _ABSENT:
-            self.expect(self.call("POST", path, params=params, json=wanted), 201)
-        else:
-            self.expect(self.call("PUT", path, params=params, json=wanted), 200)
-
-    def restore_order(self, scopes):
-        # Filtering switched off first (so the lists can be written back), switched on last (over restored lists).
-        off = [s for s in scopes if s[0] == "configuration" and self.snapshots.get(s) == "false"]
-        on = [s for s in scopes if s[0] == "configuration" and s not in off]
-        return off + [s for s in scopes if s[0] != "configuration"] + on
-
-    def exclusions(self):
-        if not self.live:
-            return {}
-        out = {"updateConfiguration": "configuration 8 switches IP whitelist filtering on; never changed on a live target"}
-        try:
-            value = self.read(("configuration", 8))
-            if value is NOTHING:
-                value = "unreadable"
-        except (RestoreError, requests.RequestException, AttributeError) as exc:
-            value = f"unreadable ({exc})"
-        if value != "false":
-            reason = (f"IP whitelist filtering (configuration 8) is {value!r}: a generated list would be enforced at once "
-                      "and could leave out this client; set it to \"false\" to run the whitelist writes")
-            for op in ("createSystemWhitelist", "updateSystemWhitelist", "createTenantWhitelist",
-                       "updateTenantWhitelist", "createUserWhitelist", "updateUserWhitelist"):
-                out[op] = reason
-        return out
-
-
-# -- Talend ---------------------------------------------------------------------------------------------------------------
-class TalendSafety(Safety):
-    vendor = "talend"
-    ROOTS = ("/security/ip-allowlist", "/v1/management/ip-allowlist")
-
-    def scope_for(self, method, path, query):
-        if any(path == root or path.startswith(root + "/") for root in self.ROOTS):
-            return ("policy",)
-        return None
-
-    def read(self, scope):
-        response = self.call("GET", "/security/ip-allowlist")
-        if response.status_code == 404:
-            return _ABSENT
-        data = self.body(self.expect(response, 200)) or {}
-        return {
-            "enabled": data.get("enabled"),
-            "description": data.get("description", ""),
-            "ips": [{"ip": e.get("ip"), "description": e.get("description", "")} for e in data.get("ips") or []],
-        }
-
-    def write_back(self, scope, wanted, current):
-        if wanted == _ABSENT:
-            self.expect(self.call("DELETE", "/security/ip-allowlist"), 204, 404)
-        elif current == _ABSENT:
-            self.expect(self.call("POST", "/security/ip-allowlist", json=wanted), 201)
-        else:
-            # PUT adds IPs to the existing list (it never removes one): delete the entries the run added or changed,
-            # then PUT the wanted policy, which re-adds what is missing and sets `enabled` and `description`
-            keep = {(e["ip"], e["description"]) for e in wanted["ips"]}
-            listed = self.body(self.expect(self.call("GET", "/security/ip-allowlist/ips"), 200)) or []
-            for entry in listed:
-                if (entry.get("ip"), entry.get("description", "")) not in keep and entry.get("id"):
-                    self.expect(self.call("DELETE", f"/security/ip-allowlist/ips/{entry['id']}"), 204)
-            self.expect(self.call("PUT", "/security/ip-allowlist", json=wanted), 200)
-
-    def exclusions(self):
-        if not self.live:
-            return {}
-        reason = "its body can switch the allowlist policy on; never sent to a live target"
-        return {op: reason for op in ("setIpAllowlistEnabled", "setIpAllowlistEnabledLegacy", "createIpAllowlist",
-                                      "createIpAllowlistLegacy", "replaceIpAllowlist", "replaceIpAllowlistLegacy")}
 
 
 # -- lists of server-assigned entries (CodeArts, B2Core) ------------------------------------------------------------------
@@ -393,58 +265,8 @@ class EntryListSafety(Safety):
         return wanted == current
 
 
-class CodeArtsSafety(EntryListSafety):
-    vendor = "codearts"
-    fields = ("ip_type", "ip_start", "ip_end", "view_flag", "download_flag", "upload_flag", "remark")
-
-    def scope_for(self, method, path, query):
-        if path == "/v4/tenant/trusted-ip-addresses" or path.startswith("/v4/tenant/trusted-ip-addresses/"):
-            return ("tenant",)
-        parts = path.strip("/").split("/")
-        if len(parts) >= 4 and parts[:2] == ["v4", "projects"] and parts[3] == "trusted-ip-addresses":
-            return ("repository", int(parts[2]))
-        return None
-
-    def list_path(self, scope):
-        return "/v4/tenant/trusted-ip-addresses" if scope[0] == "tenant" else f"/v4/projects/{scope[1]}/trusted-ip-addresses"
-
-    def read(self, scope):
-        if scope[0] == "repository":
-            response = self.call("GET", self.list_path(scope), params={"offset": 0, "limit": 1})
-            if response.status_code in (400, 404):
-                return NOTHING  # no such repository: nothing the run can have written
-        return super().read(scope)
-
-    def content(self, item):
-        out = super().content(item)
-        if out.get("ip_type") == 2:  # a CIDR rule is written back as its block
-            out["ip_end"] = None
-            out["ip_start"] = item.get("ip_range") or item.get("ip_start")
-        return out
-
-
-class B2CoreSafety(EntryListSafety):
-    vendor = "b2core"
-    id_field = "addressId"
-    fields = ("ipAddress", "policy", "ttl")
-    page_size = 1000
-
-    def scope_for(self, method, path, query):
-        if path == "/addresses" or path.startswith("/addresses/"):
-            return ("addresses",)
-        return None
-
-    def list_path(self, scope):
-        return "/addresses"
-
-
-SAFETY: dict[str, Callable[..., Safety]] = {
-    "hdp": HdpSafety,
-    "talend": TalendSafety,
-    "codearts": CodeArtsSafety,
-    "b2core": B2CoreSafety,
-}
-
-
 def make_safety(vendor: str, base_url: str, session: requests.Session, auth: VendorAuth, live: bool) -> Safety:
-    return SAFETY[vendor](base_url, session, auth, live)
+    """The vendor's ``Safety`` (its folder's ``contract.SAFETY``)."""
+    from ..vendors import REGISTRY
+
+    return REGISTRY[vendor].part("contract").SAFETY(base_url, session, auth, live)

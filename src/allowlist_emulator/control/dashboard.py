@@ -137,6 +137,8 @@ class Dashboard:
         self.admin_header = admin_header
         self.index = (STATIC / "index.html").read_bytes()  # read once, at start-up
         self.files = {name: (STATIC / name).read_bytes() for name in FILES}
+        # each served vendor's view of its state (vendors/<key>/view.js), an ES module the page imports
+        self.views = {key: vendor.file(vendor.view).read_bytes() for key, vendor in emulator.vendors.items() if vendor.view}
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
@@ -157,6 +159,13 @@ class Dashboard:
         if name not in self.files:
             raise ApiError(404, f"file: {name!r} is not part of the dashboard", field="file")
         return web.Response(body=self.files[name], content_type=FILES[name], charset="utf-8",
+                            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+    async def view(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        if key not in self.views:
+            raise ApiError(404, f"key: {key!r} is not a served vendor with a view", field="key")
+        return web.Response(body=self.views[key], content_type="text/javascript", charset="utf-8",
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
     def login_page(self, problem: str | None, action: str) -> web.Response:
@@ -253,5 +262,6 @@ def register_dashboard(routes: list, emulator: "Emulator", admin_header: str) ->
         ("GET", "/namespaces", dashboard.namespaces),
         ("GET", "/requests/{seq}", dashboard.request_detail),
         ("GET", "/ui/{file}", dashboard.static),
+        ("GET", "/ui/vendors/{key}/view.js", dashboard.view),
     ]
     return dashboard

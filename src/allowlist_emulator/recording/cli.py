@@ -139,7 +139,7 @@ def cassette_file(name: str) -> Path:
         except FileNotFoundError as exc:
             if vendor in _known_vendors():
                 raise ValueError(f"no such file, and {exc}") from None
-    raise ValueError("no such file (a shipped cassette is named vendor/name, e.g. hdp/tenant_whitelists)")
+    raise ValueError("no such file (a shipped cassette is named vendor/name, as fixtures/<vendor>/README.md lists them)")
 
 
 def replay(argv: Sequence[str]) -> int:

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import io
 import json
 import re
 import sys
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlencode, urlsplit
@@ -42,15 +40,22 @@ from ..state.clock import parse_iso
 from ..engine.spec import vendor_spec
 from ..state import NAMESPACE_HEADER
 from . import cassette as cas
-from .demo import DEMO_CREDENTIALS, RECORDED_BASES
+from .demo import RECORDED_BASES
 from .proxy import Recorder
-from .scenarios import DEFAULT, NO_BODY, SCENARIOS, Scenario, Step
+from .scenarios import NO_BODY, Call, Scenario, Step
+from ..vendors import REGISTRY
 
 SEED = 20250115
 FROZEN_AT = "2025-01-15T09:30:00+00:00"
 USER_AGENT = "allowlist-emulator-fixtures"
 DROPPED_RESPONSE_HEADERS = ("Date", "Server")
 REGENERATE = "python -m allowlist_emulator.recording.generate"
+
+# Each vendor folder's scenarios.py: its scenarios, and how a step's named credential is set on the request.
+SCENARIOS: dict[str, list[Scenario]] = {
+    key: vendor.part("scenarios").SCENARIOS for key, vendor in REGISTRY.items() if vendor.has("scenarios")}
+AUTH: dict[str, Callable[[str, Call], None]] = {
+    key: vendor.part("scenarios").authorize for key, vendor in REGISTRY.items() if vendor.has("scenarios")}
 
 
 def default_fixtures_dir() -> Path:
@@ -60,89 +65,6 @@ def default_fixtures_dir() -> Path:
 
 class GenerationError(RuntimeError):
     pass
-
-
-# -- credentials -----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Call:
-    """What the auth function may look at and change: the request as the emulator will see it."""
-
-    method: str
-    path: str  # as the emulator sees it (mount included)
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    emulator_host: str  # host:port the proxy forwards to (a signature covers it)
-    variables: dict[str, str]
-
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def _hdp(name: str, call: Call) -> None:
-    users = DEMO_CREDENTIALS["hdp"]["users"]
-    if name == DEFAULT:
-        name = DEMO_CREDENTIALS["hdp"]["user"]
-    if name == "bad-password":
-        call.headers["Authorization"] = _basic(DEMO_CREDENTIALS["hdp"]["user"], "not-the-password")
-    else:
-        call.headers["Authorization"] = _basic(name, users[name])
-
-
-def _talend(name: str, call: Call) -> None:
-    demo = DEMO_CREDENTIALS["talend"]
-    if name == "service-account":
-        call.headers["Authorization"] = _basic(demo["service_account"], demo["service_account_secret"])
-        return
-    if name == "bad-service-account":
-        call.headers["Authorization"] = _basic(demo["service_account"], "not-the-service-secret")
-        return
-    tokens = {DEFAULT: demo["token"], "no-permission": demo["no_permission_token"], "bad-token": "not-a-talend-token"}
-    token = call.variables["sa_token"] if name == "sa-token" else tokens[name]
-    call.headers["Authorization"] = f"Bearer {token}"
-
-
-def _codearts(name: str, call: Call) -> None:
-    demo = DEMO_CREDENTIALS["codearts"]
-    tokens = {"token": demo["token"], "expired": demo["expired_token"], "no-permission": demo["no_permission_token"],
-              "bad-token": "not-a-codearts-token"}
-    if name in tokens:
-        call.headers["X-Auth-Token"] = tokens[name]
-        return
-    from ..vendors.codearts import signing
-
-    ak, sk, when = demo["ak"], demo["sk"], parse_iso(FROZEN_AT)
-    if name == "bad-signature":
-        sk = "not-the-secret-key"
-    elif name == "unknown-ak":
-        ak = "unknown-ak"
-    elif name == "stale-date":
-        when -= timedelta(hours=1)
-    elif name not in (DEFAULT, "aksk"):
-        raise KeyError(name)
-    date = signing.format_date(when)
-    call.headers.setdefault("Content-Type", "application/json")  # the SDK sends it on every request
-    call.headers[signing.DATE_HEADER] = date
-    signed = {**call.headers, "Host": call.emulator_host}
-    call.headers["Authorization"] = signing.sign(call.method, call.path, call.query, signed, call.body, ak, sk, date)
-
-
-def _b2core(name: str, call: Call) -> None:
-    demo = DEMO_CREDENTIALS["b2core"]
-    if name == "client":
-        call.headers["Authorization"] = _basic(demo["client_id"], demo["client_secret"])
-    elif name == "bad-client":
-        call.headers["Authorization"] = _basic(demo["client_id"], "not-the-client-secret")
-    elif name == "bad-token":
-        call.headers["Authorization"] = "Bearer not-a-b2core-token"
-    else:
-        call.headers["Authorization"] = f"Bearer {call.variables['token']}"
-
-
-AUTH: dict[str, Callable[[str, Call], None]] = {"hdp": _hdp, "talend": _talend, "codearts": _codearts, "b2core": _b2core}
 
 
 # -- running a scenario ----------------------------------------------------------------------------------------------
@@ -221,7 +143,7 @@ async def _run_step(client: aiohttp.ClientSession, proxy_url: str, mount: str, e
         if step.content_type:
             headers["Content-Type"] = step.content_type
     if step.auth is not None:
-        call = Call(step.method, mount + path, query, headers, body, emulator_host, variables)
+        call = Call(step.method, mount + path, query, headers, body, emulator_host, variables, parse_iso(FROZEN_AT))
         AUTH[vendor](step.auth, call)
     headers[NAMESPACE_HEADER] = namespace
     url = URL(proxy_url + path + (f"?{query}" if query else ""), encoded=True)
@@ -356,8 +278,6 @@ def write_all(rendered: dict[str, str], out_dir: Path, vendors: Iterable[str]) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..vendors import REGISTRY
-
     p = argparse.ArgumentParser(prog="python -m allowlist_emulator.recording.generate", description=__doc__.split("\n\n")[0])
     p.add_argument("--vendor", action="append", choices=sorted(SCENARIOS), help="only this vendor (repeatable; default: every registered one)")
     p.add_argument("--out", type=Path, default=default_fixtures_dir(), help="fixtures folder (default: fixtures/ of this checkout)")

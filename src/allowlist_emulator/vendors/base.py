@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Mapping
 
 from aiohttp import web
@@ -32,6 +36,37 @@ class Vendor:
     mount: str = ""  # where the spec's paths start (B2Core's [base])
     mapped_as_ipv4: bool = True  # does a client at ::ffff:a.b.c.d count as a.b.c.d (addresses.py)? HDP: no conversion
     spec: Spec = field(default=None, repr=False)  # type: ignore[assignment]
+    # -- the rest of the toolkit's view of the vendor (all optional; a folder's parts are loaded when first needed) -----
+    package: str = ""  # the folder's module (``__name__`` in its __init__.py): where ``part()`` and ``file()`` look
+    mount_option: str = ""  # an older spelling of ``serve --mount KEY=PATH`` for this vendor (B2Core: --b2core-base)
+    demo_credentials: Mapping[str, Any] = field(default_factory=dict, repr=False)  # demo.py: the pytest plugin's
+    #   ``credentials[key]`` and what the fixture scripts log in with (the built-in demo identities)
+    recorded_base: str = ""  # demo.py: the production-like base URL the shipped cassettes record (spec's first server)
+    contract: str | None = None  # module of the folder for the contract suite (contract.py): DEMO (Credentials),
+    #   OPTIONS {credential field: help}, make_auth(base_url, given, headers, verify) → adapter, SAFETY (Safety class)
+    scenarios: str | None = None  # module of the folder for the shipped fixtures (scenarios.py): SCENARIOS (a list of
+    #   recording.scenarios.Scenario), authorize(name, call) (sets the credential a step names)
+    view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
+    #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
+
+    def part(self, name: str) -> ModuleType:
+        """The folder's module named by field ``name`` (``"contract"``, ``"scenarios"``), imported on first use: the
+        contract suite's parts need the 'contract' extra, which ``serve`` never imports. LookupError when the vendor
+        has none."""
+        module = getattr(self, name)
+        if not module or not self.package:
+            raise LookupError(f"vendor {self.key} has no {name} module")
+        return importlib.import_module(module, self.package)
+
+    def has(self, name: str) -> bool:
+        return bool(getattr(self, name) and self.package)
+
+    def file(self, name: str) -> Path:
+        """A file of the vendor's folder (the dashboard's ``view.js``)."""
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.origin:
+            raise LookupError(f"vendor {self.key}: no folder for {self.package!r}")
+        return Path(spec.origin).with_name(name)
 
     def loaded(self, mount: str | None = None) -> "Vendor":
         """A copy with the spec loaded (and checked against the handlers), mounted at ``mount``."""

@@ -88,87 +88,28 @@ function relative(seconds) {
   return seconds >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-// -- vendor state, in each vendor's own terms ---------------------------------------------------------------------------
-const TITLES = {
-  hdp: "Progress DataDirect Hybrid Data Pipeline",
-  talend: "Talend Cloud Management Console",
-  codearts: "Huawei Cloud CodeArts Repo",
-  b2core: "B2Broker B2Core IB",
-};
+// -- vendor state, in each vendor's own terms: each vendor folder's view.js ------------------------------------------
+const VIEWS = {}; // vendor key → its view module (title, render(state, kit), decideFields(kit)), or null
+const kit = { el, table, mono, empty, relative, clock: () => clock };
 
-function ranges(list) {
-  return (list || []).map((r) => r.endAddress && r.endAddress !== r.startAddress ? `${r.startAddress}–${r.endAddress}` : r.startAddress).join(", ");
-}
-
-function renderHdp(state) {
-  const tenants = Object.fromEntries((state.tenants || []).map((t) => [String(t.id), t.name]));
-  const levels = [];
-  const add = (level, doc) => {
-    for (const [resource, list] of Object.entries(doc || {})) {
-      levels.push({ level, resource, list });
+async function loadViews(keys) {
+  await Promise.all(keys.map(async (key) => {
+    try {
+      VIEWS[key] = await import(new URL(`ui/vendors/${encodeURIComponent(key)}/view.js`, base).href);
+    } catch (error) {
+      VIEWS[key] = null; // shown as JSON
+      say(`${key}: no view (${error.message})`);
     }
-  };
-  add("system", state.whitelists.system);
-  for (const [id, doc] of Object.entries(state.whitelists.tenants || {})) add(`tenant ${id} (${tenants[id] || "?"})`, doc);
-  for (const [name, doc] of Object.entries(state.whitelists.users || {})) add(`user ${name}`, doc);
-  const on = state.filtering === "true";
-  return [
-    el("p", { class: "summary" }, "IP filtering (configuration 8): ", el("span", { class: `pill ${on ? "allow" : "expired"}` }, on ? "on" : "off"),
-      on ? " — every level with a list for a resource must admit the caller" : " — the lists are kept but not enforced"),
-    el("h3", {}, "Whitelists by level and resource"),
-    table(["level", "resource", "ranges"], levels, (l) => [l.level, mono(l.resource),
-      l.list && l.list.length ? mono(ranges(l.list)) : el("td", { class: "empty" }, l.list === null ? "null (no list)" : "[] (no list)")])
-      || empty("No whitelist at any level: every address is admitted."),
-    el("h3", {}, "Tenants and users"),
-    table(["user", "tenant", "permissions", "administers"], state.users || [], (u) => [
-      u.name, `${u.tenant} ${tenants[String(u.tenant)] || ""}`, mono((u.permissions || []).join(", ")), mono((u.administers || []).join(", "))]),
-  ];
+  }));
 }
 
-function renderTalend(state) {
-  const policy = state.policy;
-  if (!policy) return [empty("No IP allowlist policy: every address is admitted.")];
-  return [
-    el("p", { class: "summary" }, "Policy ", el("span", { class: `pill ${policy.enabled ? "allow" : "expired"}` }, policy.enabled ? "enabled" : "disabled"),
-      policy.description ? ` — ${policy.description}` : ""),
-    el("h3", {}, `Entries (${(policy.ips || []).length})`),
-    table(["ip", "description", "id"], policy.ips || [], (e) => [mono(e.ip), e.description || "", mono(e.id)])
-      || empty("No entries."),
-  ];
-}
-
-function codeartsRules(rules) {
-  return table(["id", "range", "view", "download", "upload", "remark"], rules, (r) => [
-    mono(r.id), mono(r.ip_end && r.ip_end !== r.ip_start ? `${r.ip_start}–${r.ip_end}` : r.ip_start),
-    r.view_flag ? "✓" : "·", r.download_flag ? "✓" : "·", r.upload_flag ? "✓" : "·", r.remark || ""]);
-}
-
-function renderCodearts(state) {
-  const out = [el("h3", {}, `Tenant trusted IP addresses (${(state.tenant || []).length})`),
-    codeartsRules(state.tenant || []) || empty("No tenant rules: the tenant list restricts nothing.")];
-  for (const [id, rules] of Object.entries(state.repositories || {})) {
-    out.push(el("h3", {}, `Repository ${id} (${rules.length})`), codeartsRules(rules) || empty("No rules: this repository's list restricts nothing."));
+function decideRows() { // each vendor's extra inputs for the decide form, shown while that vendor is chosen
+  const submit = $("#decide-form button[type=submit]");
+  for (const key of vendors) {
+    const fields = VIEWS[key] && VIEWS[key].decideFields ? VIEWS[key].decideFields(kit) : [];
+    if (fields.length) submit.before(el("div", { class: "row vendor-extra", "data-vendor": key }, fields));
   }
-  return out;
 }
-
-function renderB2core(state) {
-  const now = clock ? Date.parse(clock.now) : Date.now();
-  const policies = state.policies || [];
-  const live = (p) => !p.expireTime || Date.parse(p.expireTime) > now;
-  return [
-    el("p", { class: "summary" }, `${policies.filter(live).length} of ${policies.length} ${policies.length === 1 ? "policy" : "policies"} in force on the emulator clock; `,
-      `${(state.tokens || []).length} bearer token${(state.tokens || []).length === 1 ? "" : "s"} issued (values hidden)`),
-    table(["ipAddress", "policy", "ttl", "expires (emulator clock)"], policies, (p) => [
-      mono(p.ipAddress), el("td", {}, el("span", { class: `pill ${live(p) ? p.policy : "expired"}` }, p.policy)),
-      p.ttl ? `${p.ttl} s` : "0 (never)",
-      el("td", { class: live(p) ? "" : "empty", title: p.expireTime || "" },
-        p.expireTime ? `${live(p) ? "" : "expired "}${relative((Date.parse(p.expireTime) - now) / 1000)} (${p.expireTime.replace(/\.\d+/, "")})` : "never")])
-      || empty("No policies: every address is admitted."),
-  ];
-}
-
-const RENDER = { hdp: renderHdp, talend: renderTalend, codearts: renderCodearts, b2core: renderB2core };
 
 async function loadState() {
   const [state, clockNow] = await Promise.all([api("GET", "state?redact=true"), api("GET", "clock")]);
@@ -176,8 +117,8 @@ async function loadState() {
   const box = $("#vendors");
   box.replaceChildren(...Object.entries(state.vendors).map(([key, vendorState]) =>
     el("div", { class: "card vendor", id: `vendor-${key}`, "data-vendor": key },
-      el("h2", {}, TITLES[key] || key, el("span", { class: "key" }, key)),
-      (RENDER[key] || ((s) => [el("pre", {}, JSON.stringify(s, null, 2))]))(vendorState))));
+      el("h2", {}, (VIEWS[key] && VIEWS[key].title) || key, el("span", { class: "key" }, key)),
+      (VIEWS[key] && VIEWS[key].render ? VIEWS[key].render(vendorState, kit) : [el("pre", {}, JSON.stringify(vendorState, null, 2))]))));
 }
 
 function showClock(data) {
@@ -301,13 +242,8 @@ async function addFault() {
 async function decide() {
   const vendor = $("#decide-vendor").value;
   const query = new URLSearchParams({ ip: $("#decide-ip").value.trim() });
-  if (vendor === "hdp") {
-    query.set("resource", $("#decide-resource").value);
-    if ($("#decide-user").value.trim()) query.set("user", $("#decide-user").value.trim());
-  }
-  if (vendor === "codearts") {
-    query.set("action", $("#decide-action").value);
-    if ($("#decide-repository").value.trim()) query.set("repository", $("#decide-repository").value.trim());
+  for (const field of document.querySelectorAll(`.vendor-extra[data-vendor="${CSS.escape(vendor)}"] [name]`)) {
+    if (field.value.trim()) query.set(field.name, field.value.trim()); // optional inputs left empty are left out
   }
   const box = $("#decide-result");
   try {
@@ -352,6 +288,8 @@ async function start() {
   const health = await api("GET", "health");
   vendors = health.vendors;
   $("#version").textContent = `v${health.version}`;
+  await loadViews(vendors);
+  decideRows();
   for (const select of ["#decide-vendor", "#fault-vendor", "#reset-vendor"]) {
     $(select).append(...vendors.map((key) => el("option", { value: key }, key)));
   }

@@ -1,7 +1,7 @@
 """B2Broker B2Core IB API: IP address policies (allow/deny, with a time to live) behind client-credentials tokens."""
 
 from ..base import Vendor
-from . import auth, config, errors, handlers, models
+from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
     key="b2core",
@@ -19,4 +19,12 @@ VENDOR = Vendor(
         "client b2core-client / b2core-secret: POST <base>/tokens with Basic credentials and",
         '{"grant_type": "client_credentials"} → Bearer token for 600 s of the emulator clock',
     ),
+    mount="/b2core",  # B2Core's [base]: serve --mount b2core=PATH (or --b2core-base PATH)
+    mount_option="--b2core-base",
+    package=__name__,
+    demo_credentials=demo.CREDENTIALS,
+    recorded_base=demo.RECORDED_BASE,
+    contract=".contract",
+    scenarios=".scenarios",
+    view="view.js",
 )

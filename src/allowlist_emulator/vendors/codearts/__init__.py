@@ -1,7 +1,7 @@
 """Huawei Cloud CodeArts Repo: tenant-level and repository-level trusted IP addresses (IP whitelists), API v4."""
 
 from ..base import Vendor
-from . import auth, config, errors, handlers, models
+from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
     key="codearts",
@@ -19,4 +19,10 @@ VENDOR = Vendor(
         "AK emulator-ak / SK emulator-sk (SDK-HMAC-SHA256, the official SDK), X-Auth-Token codearts-token (tenant admin);",
         "X-Auth-Token codearts-expired-token (401), codearts-no-permission-token (403); repositories 1001 and 1002",
     ),
+    package=__name__,
+    demo_credentials=demo.CREDENTIALS,
+    recorded_base=demo.RECORDED_BASE,
+    contract=".contract",
+    scenarios=".scenarios",
+    view="view.js",
 )

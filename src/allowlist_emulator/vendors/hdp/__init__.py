@@ -1,7 +1,7 @@
 """Progress DataDirect Hybrid Data Pipeline: IP address whitelists at system, tenant and user level."""
 
 from ..base import Vendor
-from . import auth, config, errors, handlers, models
+from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
     key="hdp",
@@ -20,4 +20,10 @@ VENDOR = Vendor(
         "Basic d2cadmin/d2cadmin (Administrator), orgadmin/orgadmin (administers tenant 2 OrgA),",
         "Basic user1/user1 (MgmtAPI + IPWhiteList, tenant 2), viewer/viewer (no permissions); tenant 3 OrgB",
     ),
+    package=__name__,
+    demo_credentials=demo.CREDENTIALS,
+    recorded_base=demo.RECORDED_BASE,
+    contract=".contract",
+    scenarios=".scenarios",
+    view="view.js",
 )

@@ -2,7 +2,7 @@
 service-account token endpoint POST /security/oauth/token."""
 
 from ..base import Vendor
-from . import auth, config, errors, handlers, models
+from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
     key="talend",
@@ -22,4 +22,10 @@ VENDOR = Vendor(
         '30-minute Bearer token, "Users - Management", accepted by /security/... only',
         "paths /v1/management/ip-allowlist... and /security/ip-allowlist... share one state",
     ),
+    package=__name__,
+    demo_credentials=demo.CREDENTIALS,
+    recorded_base=demo.RECORDED_BASE,
+    contract=".contract",
+    scenarios=".scenarios",
+    view="view.js",
 )

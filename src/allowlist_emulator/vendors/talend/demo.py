@@ -1,0 +1,13 @@
+"""The built-in demo identities (see the README) and the production-like base URL the shipped cassettes record."""
+
+# What a client needs, for the emulator's built-in demo identities (no config file needed).
+CREDENTIALS = {
+    "token": "talend-admin-token",
+    "no_permission_token": "talend-no-permission-token",
+    "headers": {"Authorization": "Bearer talend-admin-token"},
+    "service_account": "talend-service-account",  # POST /security/oauth/token with Basic id:secret
+    "service_account_secret": "talend-service-secret",
+}
+
+# Where the shipped cassettes say the requests went: the spec's first server with its default variables.
+RECORDED_BASE = "https://api.eu.cloud.talend.com"
