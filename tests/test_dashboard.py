@@ -355,7 +355,7 @@ def test_a_subscriber_that_never_reads_is_bounded_and_does_not_hold_requests_up(
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", dash.port))
-    stalled.sendall(f"GET /_emulator/events?namespace={namespace} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    stalled.sendall(f"GET /_emulator/events?namespace={namespace} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
 
     def subscriber():
         return next((s for s in journal.subscribers if s.namespace == namespace), None)

@@ -22,6 +22,7 @@ from ..recording.redaction import masked
 from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
+from .browser import BrowserGuard
 from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +40,7 @@ def control_error(status: int, message: str, field: str | None = None) -> web.Re
 class Control:
     def __init__(self, emulator: "Emulator"):
         self.em = emulator
+        self.browser = BrowserGuard(emulator)
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def namespace(self, request: web.Request) -> Namespace:
@@ -67,6 +69,9 @@ class Control:
         """Admin token (when configured) and uniform errors, for control-plane handlers only (vendor routes pay nothing)."""
 
         async def guard(request: web.Request) -> web.StreamResponse:
+            refused = self.browser.problem(request)  # DNS rebinding, cross-site forms (control/browser.py)
+            if refused is not None:
+                return control_error(403, refused[1], refused[0])
             token = self.em.options.admin_token
             if token and not authorized(request, token, ADMIN_HEADER):
                 return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
@@ -80,6 +85,17 @@ class Control:
                 return await send_and_close(request, response) if err.kind == TIMEOUT else response
             except web.HTTPRequestEntityTooLarge:
                 return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
+
+        return guard
+
+    def browser_only(self, handler):
+        """The browser guard alone, for the dashboard's page and sign-in (they answer a locked server themselves)."""
+
+        async def guard(request: web.Request) -> web.StreamResponse:
+            refused = self.browser.problem(request)
+            if refused is not None:
+                return control_error(403, refused[1], refused[0])
+            return await handler(request)
 
         return guard
 
@@ -257,9 +273,9 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     dashboard: Dashboard = register_dashboard(routes, emulator, ADMIN_HEADER)
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, control.guarded(handler))
-    app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
-    app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
-    app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash
+    app.router.add_route("GET", PREFIX + "/ui", control.browser_only(dashboard.page))  # the login form itself when locked
+    app.router.add_route("POST", PREFIX + "/ui/login", control.browser_only(dashboard.login))
+    app.router.add_route("GET", PREFIX + "/ui/", control.browser_only(dashboard.slash))  # relative URLs need no slash
 
     async def close_feeds(_app: web.Application) -> None:
         emulator.journal.close_feed()

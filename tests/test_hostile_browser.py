@@ -1,0 +1,149 @@
+"""A hostile web page in the developer's browser against the control plane and the dashboard (control/browser.py):
+DNS rebinding (a foreign ``Host``) and cross-site requests (a foreign ``Origin``, forms and ``text/plain`` bodies)
+are refused with 403 in the control plane's shape; what people type (curl, requests, the pytest plugin, the
+dashboard's own page) and every vendor path keep working."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pytest
+import requests
+
+from allowlist_emulator.app import Options
+from allowlist_emulator.control.browser import local_name
+from allowlist_emulator.server import EmulatorServer
+
+EVIL = "https://evil.example"
+BASIC = "Basic " + base64.b64encode(b"d2cadmin:d2cadmin").decode()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with EmulatorServer() as running:
+        yield running
+
+
+def ns() -> dict:
+    return {"X-Emulator-Namespace": f"b-{uuid.uuid4().hex[:10]}"}
+
+
+def add_fault(server, headers) -> None:
+    rule = {"vendor": "talend", "operationId": "getIpAllowlist", "status": 503}
+    assert requests.post(server.url + "/_emulator/faults", json=rule, headers=headers, timeout=10).status_code == 201
+
+
+def faults(server, headers) -> list:
+    return requests.get(server.url + "/_emulator/faults", headers=headers, timeout=10).json()["faults"]
+
+
+def refused(response: requests.Response, field: str) -> None:
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["status"] == 403 and error["field"] == field and error["message"].startswith(field)
+
+
+def test_a_cross_site_form_cannot_reset_every_namespace(server):
+    headers = ns()
+    add_fault(server, headers)
+    response = requests.post(server.url + "/_emulator/reset?all=true", data="a=b",
+                             headers={"Origin": EVIL, "Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    refused(response, "Origin")
+    assert len(faults(server, headers)) == 1  # nothing was reset
+
+
+@pytest.mark.parametrize("path,body", [("/_emulator/clock", '{"advance": 60}'),
+                                       ("/_emulator/faults", '{"vendor": "hdp", "status": 500}')])
+def test_text_plain_bodies_from_another_site_are_refused(server, path, body):
+    headers = ns()
+    before = requests.get(server.url + "/_emulator/clock", headers=headers, timeout=10).json()
+    response = requests.post(server.url + path, data=body, timeout=10,
+                             headers={**headers, "Origin": EVIL, "Content-Type": "text/plain"})
+    refused(response, "Origin")
+    assert faults(server, headers) == []
+    after = requests.get(server.url + "/_emulator/clock", headers=headers, timeout=10).json()
+    assert after.get("offsetSeconds", after.get("offset")) == before.get("offsetSeconds", before.get("offset"))
+
+
+@pytest.mark.parametrize("origin", ["null", "http://127.0.0.1:1", "http://localhost.evil.example", "file://", "x"])
+def test_any_origin_but_the_servers_own_is_refused_for_changes(server, origin):
+    response = requests.delete(server.url + "/_emulator/faults", headers={**ns(), "Origin": origin}, timeout=10)
+    refused(response, "Origin")
+
+
+def test_fetch_metadata_of_another_site_is_refused_for_changes(server):
+    for site in ("cross-site", "same-site"):
+        response = requests.post(server.url + "/_emulator/reset", headers={**ns(), "Sec-Fetch-Site": site}, timeout=10)
+        refused(response, "Sec-Fetch-Site")
+    ok = requests.post(server.url + "/_emulator/reset", headers={**ns(), "Sec-Fetch-Site": "same-origin"}, timeout=10)
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1.nip.io", "10.0.0.1", "[::2]:80"])
+@pytest.mark.parametrize("path", ["/_emulator/state", "/_emulator/requests", "/_emulator/ui", "/_emulator/ui/app.js",
+                                  "/_emulator/events"])
+def test_a_rebound_name_reads_nothing(server, host, path):
+    response = requests.get(server.url + path, headers={"Host": host}, timeout=10, stream=True)
+    with response:
+        refused(response, "Host")
+
+
+def test_what_people_type_keeps_working(server):
+    headers = ns()
+    port = server.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", "LOCALHOST.", f"app.localhost:{port}",
+                 f"[::1]:{port}", "127.0.0.2"):
+        assert requests.get(server.url + "/_emulator/state", headers={**headers, "Host": host}, timeout=10).status_code == 200, host
+    # curl -d '{...}': no Origin, curl's form Content-Type
+    response = requests.post(server.url + "/_emulator/clock", data='{"advance": 1}', timeout=10,
+                             headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.text
+    # no Content-Type at all
+    assert requests.post(server.url + "/_emulator/clock", data=b'{"advance": 1}', headers=headers, timeout=10).status_code == 200
+    # the dashboard's own page: the same origin
+    own = {"Origin": server.url, **headers}
+    assert requests.post(server.url + "/_emulator/reset", headers=own, timeout=10).status_code == 200
+    assert requests.post(server.url + "/_emulator/ui/login", data={"token": "x"}, headers=own, timeout=10,
+                         allow_redirects=False).status_code == 303
+
+
+def test_vendor_paths_are_not_guarded(server):
+    hostile = {"Host": "evil.example", "Origin": EVIL, "Sec-Fetch-Site": "cross-site", **ns()}
+    response = requests.get(server.url + "/api/admin/security/whitelist/system", timeout=10,
+                            headers={**hostile, "Authorization": BASIC})
+    assert response.status_code == 200, response.text
+    response = requests.post(server.url + "/b2core/tokens", data="client_id=x&client_secret=y", timeout=10,
+                             headers={**hostile, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code != 403
+
+
+def test_a_namespace_listener_is_a_name_of_this_emulator(server):
+    headers = ns()
+    opened = requests.post(server.url + "/_emulator/listeners", headers=headers, timeout=10).json()
+    try:
+        port = opened["port"]
+        response = requests.get(f"http://127.0.0.1:{port}/_emulator/state", headers={"Host": f"localhost:{port}"}, timeout=10)
+        assert response.status_code == 200
+        response = requests.get(f"http://127.0.0.1:{port}/_emulator/state", headers={"Host": "evil.example"}, timeout=10)
+        refused(response, "Host")
+        response = requests.post(f"http://127.0.0.1:{port}/_emulator/reset", timeout=10, headers={"Origin": EVIL})
+        refused(response, "Origin")
+    finally:
+        requests.delete(server.url + "/_emulator/listeners", headers=headers, timeout=10)
+
+
+def test_with_an_admin_token_any_host_is_answered_but_cross_site_changes_are_not():
+    with EmulatorServer(Options(admin_token="t0ken")) as locked:
+        token = {"X-Emulator-Admin-Token": "t0ken"}
+        response = requests.get(locked.url + "/_emulator/state", headers={**token, "Host": "emulator.internal"}, timeout=10)
+        assert response.status_code == 200
+        response = requests.post(locked.url + "/_emulator/reset", headers={**token, "Origin": EVIL}, timeout=10)
+        refused(response, "Origin")
+
+
+def test_the_bound_address_is_a_name_of_this_emulator():
+    assert local_name("192.0.2.7", "192.0.2.7") and not local_name("192.0.2.8", "192.0.2.7")
+    assert local_name("10.1.2.3", "0.0.0.0") and not local_name("evil.example", "0.0.0.0")
+    assert local_name("box.lan", "box.lan") and not local_name("box.lan", "127.0.0.1")
+    assert local_name("::ffff:127.0.0.1", "127.0.0.1") and local_name("127.9.9.9", None)
