@@ -1,6 +1,7 @@
 """What the dashboard's live feed costs the request path: req/s with no subscriber, one that reads, one that never reads.
 
     .venv/bin/python bench/feed_cost.py [--seconds 5] [--rounds 3] [--connections 16] [--json FILE]
+    .venv/bin/python bench/feed_cost.py --stalled 200 [--seconds 5] [--rounds 3]
 
 The emulator runs as its own process (``allowlist-emulator serve`` on a free loopback port). The load is HDP's GET of
 tenant 2's whitelist (three ranges) in namespace ``bench``, from the asyncio generator in ``loadgen.py`` (wrk when on
@@ -9,6 +10,10 @@ PATH). Three cases, interleaved round by round so that drift on this shared mach
 - ``none``: nobody subscribed (the request path pays one ``if`` on an empty list);
 - ``reading``: one ``GET /_emulator/events?namespace=bench`` stream read as fast as it comes (a thread here);
 - ``stalled``: one such stream on a socket that is never read (4 KiB receive buffer): its queue fills, then drops.
+
+``--stalled N`` compares instead ``none`` with ``stalled-N``: N such never-read streams at once (the hardening goal:
+reads with 200 stalled subscribers at least 90 % of reads with none). Subscribers past the server's bound
+(``--max-feeds``) are refused with 503 and cost nothing after that; the script counts how many were accepted.
 
 Prints req/s and p99 per round and each case's best round; ``--json`` keeps every round. ``--micro`` measures instead
 the journal's own cost per request in-process (``Journal.record``, 200,000 calls each): the entry alone (as before the
@@ -93,10 +98,30 @@ class Stalled:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.connect(("127.0.0.1", port))
-        self.sock.sendall(b"GET /_emulator/events?namespace=bench HTTP/1.1\r\nHost: bench\r\n\r\n")
+        self.sock.sendall(b"GET /_emulator/events?namespace=bench HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 
     def stop(self) -> None:
         self.sock.close()
+
+
+class ManyStalled:
+    """N stalled streams at once; ``accepted`` counts those the server answered 200 (the rest were refused)."""
+
+    def __init__(self, url: str, count: int):
+        self.streams = [Stalled(url) for _ in range(count)]
+        time.sleep(0.5)
+        self.accepted = 0
+        for stream in self.streams:
+            stream.sock.settimeout(2)
+            try:
+                head = stream.sock.recv(64)
+            except OSError:
+                head = b""
+            self.accepted += head.startswith(b"HTTP/1.1 200")
+
+    def stop(self) -> None:
+        for stream in self.streams:
+            stream.stop()
 
 
 def micro(calls: int = 200_000) -> None:
@@ -147,21 +172,26 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--json")
     parser.add_argument("--micro", action="store_true")
+    parser.add_argument("--stalled", type=int, default=0, metavar="N", help="compare none with N stalled streams at once")
     args = parser.parse_args()
     if args.micro:
         micro()
         return
+    cases = ("none", f"stalled-{args.stalled}") if args.stalled else ("none", "reading", "stalled")
     proc, url = start_server()
     load = Load("GET", url + PATH, headers=AUTH)
     rounds = []
     try:
         run(load, args.connections, 1.0)  # warm-up
+        many = f"stalled-{args.stalled}"
         for index in range(args.rounds):
-            for case in ("none", "reading", "stalled"):
-                watcher = Reader(url) if case == "reading" else Stalled(url) if case == "stalled" else None
+            for case in cases:
+                watcher = (Reader(url) if case == "reading" else Stalled(url) if case == "stalled"
+                           else ManyStalled(url, args.stalled) if case == many else None)
                 time.sleep(0.2)
                 result = run(load, args.connections, args.seconds)
                 events = getattr(watcher, "events", None)
+                accepted = getattr(watcher, "accepted", None)
                 if watcher is not None:
                     watcher.stop()
                 time.sleep(0.3)
@@ -169,15 +199,18 @@ def main() -> None:
                        "errors": result["errors"], "tool": result["tool"]}
                 if events is not None:
                     row["events_read"] = events
+                if accepted is not None:
+                    row["accepted"] = accepted
                 rounds.append(row)
                 print(f"round {index + 1} {case:8} {row['rps']:>7,} req/s  p99 {row['p99_ms']:6.2f} ms"
-                      + (f"  ({events:,} events read)" if events is not None else ""), flush=True)
+                      + (f"  ({events:,} events read)" if events is not None else "")
+                      + (f"  ({accepted} of {args.stalled} streams accepted)" if accepted is not None else ""), flush=True)
     finally:
         proc.terminate()
         proc.wait(10)
-    best = {case: max((r for r in rounds if r["case"] == case), key=lambda r: r["rps"]) for case in ("none", "reading", "stalled")}
-    print("best rounds: " + ", ".join(f"{case} {row['rps']:,} req/s" for case, row in best.items())
-          + f"; reading/none {best['reading']['rps'] / best['none']['rps']:.0%}, stalled/none {best['stalled']['rps'] / best['none']['rps']:.0%}")
+    best = {case: max((r for r in rounds if r["case"] == case), key=lambda r: r["rps"]) for case in cases}
+    print("best rounds: " + ", ".join(f"{case} {row['rps']:,} req/s" for case, row in best.items()) + "; "
+          + ", ".join(f"{case}/none {best[case]['rps'] / best['none']['rps']:.0%}" for case in cases[1:]))
     if args.json:
         Path(args.json).write_text(json.dumps({"rounds": rounds, "best": best, "load": os.getloadavg()}, indent=2) + "\n")
 
