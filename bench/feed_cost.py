@@ -15,9 +15,12 @@ PATH). Three cases, interleaved round by round so that drift on this shared mach
 reads with 200 stalled subscribers at least 90 % of reads with none). Subscribers past the server's bound
 (``--max-feeds``) are refused with 503 and cost nothing after that; the script counts how many were accepted.
 
+Also prints the server's CPU time per request (user + system, from /proc), which other work on a shared machine
+moves far less than req/s; ``none/stalled`` of it is the throughput ratio the server itself allows.
+
 Prints req/s and p99 per round and each case's best round; ``--json`` keeps every round. ``--micro`` measures instead
 the journal's own cost per request in-process (``Journal.record``, 200,000 calls each): the entry alone (as before the
-dashboard), plus the kept details, plus one subscriber, plus one stalled subscriber whose queue is full.
+dashboard), plus the kept details, plus one subscriber, plus one or 200 stalled subscribers.
 """
 
 from __future__ import annotations
@@ -52,9 +55,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=HERE.parent)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -124,6 +127,12 @@ class ManyStalled:
             stream.stop()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc): what the server spent, whatever else runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def micro(calls: int = 200_000) -> None:
     import asyncio
 
@@ -136,7 +145,7 @@ def micro(calls: int = 200_000) -> None:
     answer = CIMultiDict({"Content-Type": "application/json"})
     body = b'{"managementAPI": []}'
 
-    def timed(journal: Journal, details: bool, drain=None) -> float:
+    def timed(journal: Journal, details: bool, reader=None) -> float:
         record = journal.record
         started = time.perf_counter()
         for n in range(calls):
@@ -144,18 +153,22 @@ def micro(calls: int = 200_000) -> None:
                 record("bench", "hdp", "getTenantWhitelist", "GET", "/api/x", "", 200, 1.0, "127.0.0.1", b"", headers, answer, body)
             else:
                 record("bench", "hdp", "getTenantWhitelist", "GET", "/api/x", "", 200, 1.0, "127.0.0.1", b"")
-            if drain is not None and n % 64 == 0:
-                drain.clear()
+            if reader is not None and n % 64 == 0:
+                journal.take(reader, 200)
         return (time.perf_counter() - started) / calls * 1e6
 
     async def cases() -> None:
         results = {"entry only (before)": timed(Journal(), False), "entry + details": timed(Journal(), True)}
         journal = Journal()
         reader = journal.subscribe("bench")
-        results["+ 1 subscriber (read)"] = timed(journal, True, reader.items)
+        results["+ 1 subscriber (read)"] = timed(journal, True, reader)
         journal = Journal()
         journal.subscribe("bench")
         results["+ 1 stalled subscriber"] = timed(journal, True)
+        journal = Journal(max_feeds=200)
+        for _ in range(200):
+            journal.subscribe("bench")
+        results["+ 200 stalled subscribers"] = timed(journal, True)
         journal = Journal()
         journal.subscribe("other")
         results["+ 1 subscriber, other namespace"] = timed(journal, True)
@@ -172,13 +185,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--json")
     parser.add_argument("--micro", action="store_true")
+    parser.add_argument("--max-feeds", type=int, help="the server's --max-feeds (default: its own)")
     parser.add_argument("--stalled", type=int, default=0, metavar="N", help="compare none with N stalled streams at once")
     args = parser.parse_args()
     if args.micro:
         micro()
         return
     cases = ("none", f"stalled-{args.stalled}") if args.stalled else ("none", "reading", "stalled")
-    proc, url = start_server()
+    proc, url = start_server(["--max-feeds", str(args.max_feeds)] if args.max_feeds else [])
     load = Load("GET", url + PATH, headers=AUTH)
     rounds = []
     try:
@@ -189,20 +203,24 @@ def main() -> None:
                 watcher = (Reader(url) if case == "reading" else Stalled(url) if case == "stalled"
                            else ManyStalled(url, args.stalled) if case == many else None)
                 time.sleep(0.2)
+                cpu = cpu_seconds(proc.pid)
                 result = run(load, args.connections, args.seconds)
+                cpu = cpu_seconds(proc.pid) - cpu
                 events = getattr(watcher, "events", None)
                 accepted = getattr(watcher, "accepted", None)
                 if watcher is not None:
                     watcher.stop()
                 time.sleep(0.3)
                 row = {"round": index + 1, "case": case, "rps": round(result["rps"]), "p99_ms": round(result["p99_ms"], 2),
-                       "errors": result["errors"], "tool": result["tool"]}
+                       "errors": result["errors"], "tool": result["tool"],
+                       "server_cpu_us_per_request": round(cpu / max(result["requests"], 1) * 1e6, 1)}
                 if events is not None:
                     row["events_read"] = events
                 if accepted is not None:
                     row["accepted"] = accepted
                 rounds.append(row)
-                print(f"round {index + 1} {case:8} {row['rps']:>7,} req/s  p99 {row['p99_ms']:6.2f} ms"
+                print(f"round {index + 1} {case:8} {row['rps']:>7,} req/s  p99 {row['p99_ms']:6.2f} ms  "
+                      f"server CPU {row['server_cpu_us_per_request']:6.1f} us/request"
                       + (f"  ({events:,} events read)" if events is not None else "")
                       + (f"  ({accepted} of {args.stalled} streams accepted)" if accepted is not None else ""), flush=True)
     finally:
@@ -211,6 +229,10 @@ def main() -> None:
     best = {case: max((r for r in rounds if r["case"] == case), key=lambda r: r["rps"]) for case in cases}
     print("best rounds: " + ", ".join(f"{case} {row['rps']:,} req/s" for case, row in best.items()) + "; "
           + ", ".join(f"{case}/none {best[case]['rps'] / best['none']['rps']:.0%}" for case in cases[1:]))
+    cheapest = {case: min(r["server_cpu_us_per_request"] for r in rounds if r["case"] == case) for case in cases}
+    print("server CPU per request (least of the rounds; steadier than req/s on a shared machine): "
+          + ", ".join(f"{case} {us:.1f} us" for case, us in cheapest.items()) + "; "
+          + ", ".join(f"none/{case} {cheapest['none'] / cheapest[case]:.0%}" for case in cases[1:]))
     if args.json:
         Path(args.json).write_text(json.dumps({"rounds": rounds, "best": best, "load": os.getloadavg()}, indent=2) + "\n")
 

@@ -13,7 +13,7 @@ from .engine.config import check_config
 from .engine.context import json_response
 from .engine.errors import ApiError
 from .engine.faults import Faults
-from .engine.journal import Journal
+from .engine.journal import MAX_FEEDS, Journal
 from .engine.listeners import Listeners
 from .engine.router import register_vendor
 from .engine.url_namespace import application, routed_path
@@ -38,6 +38,7 @@ class Options:
     admin_token: str | None = None
     state_file: str | None = None
     body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_feeds: int = MAX_FEEDS  # live-feed streams (GET /_emulator/events) at once
 
 
 class Emulator:
@@ -55,7 +56,7 @@ class Emulator:
         config = options.config or {}
         check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
-        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
+        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)), options.max_feeds)
         self.faults = Faults(options.seed)
         self.listeners = Listeners()  # ports that serve one namespace each (POST /_emulator/listeners)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))

@@ -20,6 +20,7 @@ from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .engine.journal import MAX_FEEDS  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -79,6 +80,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value <= 86_400:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{value} must be from 1 to 100000")
     return value
 
 
@@ -176,6 +187,7 @@ def serve(args: argparse.Namespace) -> int:
             admin_token=args.admin_token,
             state_file=args.state_file,
             body_timeout=args.body_timeout,
+            max_feeds=args.max_feeds,
         )
         app = build_app(options)
     except (ValueError, StateFileError) as exc:
@@ -235,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
                    help="a request body that stops arriving is answered 408 (connection closed) after this long "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")
+    s.add_argument("--max-feeds", type=_count, default=MAX_FEEDS, metavar="N",
+                   help=f"live-feed streams (the dashboard's GET /_emulator/events) open at once; one more gets 503 "
+                        f"(default {MAX_FEEDS})")
     s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")

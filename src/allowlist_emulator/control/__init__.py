@@ -104,7 +104,7 @@ class Control:
         everything = request.path.endswith("/reset") and request.query.get("all") == "true"
         name = "*" if everything else self.namespace(request).name
         self.em.journal.publish(name, {"namespace": name, "method": request.method, "path": request.path,
-                                       "query": request.query_string})
+                                       "query": request.query_string}, everyone=everything)
 
     # -- endpoints -------------------------------------------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:

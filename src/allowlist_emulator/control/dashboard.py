@@ -4,8 +4,10 @@ The page (``static/``: plain HTML, CSS and one JavaScript module, no build step)
 (state, requests, reset, faults, clock, decide) plus what this module adds:
 
 - ``GET /_emulator/events?namespace=NAME``: server-sent events, one ``request`` event per journal entry of that
-  namespace, a ``control`` event per control-plane change, and ``reload`` when the reader fell behind (its queue in
-  the journal is bounded; see ``engine/journal.py``).
+  namespace, a ``control`` event per control-plane change, and ``reload`` when the reader fell behind (the feed keeps
+  the last items only; see ``engine/journal.py``). ``NAME`` is one namespace (``*`` too is just a name, not "all").
+  At most ``--max-feeds`` streams at once (503 past it); a stream that cannot take what it is sent within
+  :data:`WRITE_SECONDS` (a reader that stopped reading) is closed, and costs the request path nothing meanwhile.
 - ``GET /_emulator/requests/{seq}``: one journal entry with its request and answer, redacted as the recorder redacts
   (``recording/redaction.py``).
 - ``GET /_emulator/namespaces``: the namespaces the emulator holds (the page's selector).
@@ -23,9 +25,11 @@ flag because the emulator serves plain HTTP; put it behind TLS when it leaves a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -45,7 +49,12 @@ FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 COOKIE = "allowlist_emulator_ui"
 UI_HEADER = "X-Emulator-UI"
 KEEPALIVE_SECONDS = 15.0
+LOOK_SECONDS = 1.0  # how often an idle stream looks whether its reader is still connected
 EVENTS_PER_WRITE = 200
+FLUSH_SECONDS = 0.05  # a stream gathers what arrived for this long once woken: a few writes a second, whatever the load
+WRITE_SECONDS = 30.0  # a stream whose reader takes nothing for this long is closed (its slot freed)
+SEND_BUFFER = 64 * 1024  # kernel bytes a stream may hold unread (with aiohttp's own 64 KiB: ~500 events, then it waits)
+RENDERED_KEPT = 2000  # rendered events kept, so that readers of one namespace render each entry once
 # the page's own files only: no inline script, nothing from elsewhere, not framed (a second line of defence: the
 # script already puts every text from the emulator in the page with textContent)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -139,6 +148,7 @@ class Dashboard:
         self.files = {name: (STATIC / name).read_bytes() for name in FILES}
         # each served vendor's view of its state (vendors/<key>/view.js), an ES module the page imports
         self.views = {key: vendor.file(vendor.view).read_bytes() for key, vendor in emulator.vendors.items() if vendor.view}
+        self._rendered: dict[int, bytes] = {}  # journal entry number → its event, shared by the streams
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
@@ -220,38 +230,67 @@ class Dashboard:
     async def events(self, request: web.Request) -> web.StreamResponse:
         name = self.em.store.namespace(request.query.get("namespace") or namespace_name(request)).name
         journal = self.em.journal
+        subscriber = journal.subscribe(name)
+        if subscriber is None:
+            raise ApiError(503, f"events: {journal.max_feeds} live feeds are open already, the most this emulator allows "
+                                "(--max-feeds); close a dashboard tab or raise the limit")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no"})
-        await response.prepare(request)
-        subscriber = journal.subscribe(name)
+        sock = request.transport.get_extra_info("socket") if request.transport is not None else None
+        if sock is not None:  # a fixed, small kernel buffer: a reader that stops reading fills it (and stalls) soon
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         try:
-            await response.write(b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
+            await response.prepare(request)
+            await self._send(request, response, b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
+            quiet = 0.0
             while not subscriber.closed:
-                if not await subscriber.next(KEEPALIVE_SECONDS):
-                    await response.write(b": keep-alive\n\n")
+                if not await journal.wait(subscriber, LOOK_SECONDS):
+                    if request.transport is None or request.transport.is_closing():
+                        break  # the reader went away: its slot is free at once, not at the next keep-alive
+                    quiet += LOOK_SECONDS
+                    if quiet >= KEEPALIVE_SECONDS:
+                        quiet = 0.0
+                        await self._send(request, response, b": keep-alive\n\n")
                     continue
-                if subscriber.overflowed:  # it fell behind: drop what waits and have the page reload the journal
-                    subscriber.items.clear()
-                    subscriber.overflowed = False
-                    await response.write(b"event: reload\ndata: {}\n\n")
-                    continue
-                chunk = []
-                while subscriber.items and len(chunk) < EVENTS_PER_WRITE:
-                    chunk.append(self._event(subscriber.items.popleft()))
-                if chunk:
-                    await response.write(b"".join(chunk))
-        except (ConnectionError, asyncio.CancelledError, RuntimeError):
-            pass  # the browser went away (RuntimeError: aiohttp's "cannot write to closing transport")
+                quiet = 0.0
+                await asyncio.sleep(FLUSH_SECONDS)
+                while not subscriber.closed:
+                    items, behind = journal.take(subscriber, EVENTS_PER_WRITE)
+                    if behind:  # it fell behind the feed: have the page reload the journal
+                        await self._send(request, response, b"event: reload\ndata: {}\n\n")
+                    elif items:
+                        await self._send(request, response, b"".join(self._event(item) for item in items))
+                    else:
+                        break
+        except (ConnectionError, asyncio.CancelledError, asyncio.TimeoutError, RuntimeError):
+            pass  # the browser went away or stopped reading (RuntimeError: aiohttp's "cannot write to closing transport")
         finally:
             journal.unsubscribe(subscriber)
         return response
 
+    @staticmethod
+    async def _send(request: web.Request, response: web.StreamResponse, data: bytes) -> None:
+        """Write ``data``; a reader that has not taken it within :data:`WRITE_SECONDS` loses its connection."""
+        try:
+            await asyncio.wait_for(response.write(data), WRITE_SECONDS)
+        except asyncio.TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()  # what it did not read is dropped, not flushed
+            raise
+
     def _event(self, item: Any) -> bytes:
         if isinstance(item, dict):
             return b"event: control\ndata: " + json.dumps(item).encode() + b"\n\n"
-        entry = Entry(*item)
-        data = row(self.em, entry, self.em.journal.kept_one(entry.seq))
-        return b"event: request\ndata: " + json.dumps(data).encode() + b"\n\n"
+        rendered = self._rendered.get(item[0])
+        if rendered is None:
+            entry = Entry(*item)
+            data = row(self.em, entry, self.em.journal.kept_one(entry.seq))
+            rendered = b"event: request\ndata: " + json.dumps(data).encode() + b"\n\n"
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()
+            self._rendered[item[0]] = rendered
+        return rendered
 
 
 def register_dashboard(routes: list, emulator: "Emulator", admin_header: str) -> Dashboard:
