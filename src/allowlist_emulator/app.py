@@ -17,6 +17,7 @@ from .engine.journal import MAX_FEEDS, Journal
 from .engine.listeners import Listeners
 from .engine.router import register_vendor
 from .engine.url_namespace import application, routed_path
+from .recording.redaction import redact_body
 from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
@@ -56,7 +57,7 @@ class Emulator:
         config = options.config or {}
         check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
-        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)), options.max_feeds)
+        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)), options.max_feeds, redact_body)
         self.faults = Faults(options.seed)
         self.listeners = Listeners()  # ports that serve one namespace each (POST /_emulator/listeners)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))

@@ -28,6 +28,7 @@ if _GC_WAS_ENABLED:
     gc.enable()
 
 EXIT_USAGE = 2
+ADMIN_TOKEN_ENV = "ALLOWLIST_EMULATOR_ADMIN_TOKEN"  # --admin-token's value when the option is not given
 
 
 def _load_json(text: str) -> dict | None:
@@ -169,8 +170,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"allowlist-emulator serve: {message}", file=sys.stderr)
         return EXIT_USAGE
 
+    # the environment keeps the token out of /proc/<pid>/cmdline and ps, which every local user can read
+    args.admin_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
     if not _is_loopback(args.host) and not args.admin_token:
-        return usage(f"--host {args.host}: binding beyond loopback requires --admin-token, "
+        return usage(f"--host {args.host}: binding beyond loopback requires --admin-token (or {ADMIN_TOKEN_ENV}), "
                      "so that nobody else on the network can reset or read the emulator")
     if args.state_file and not Path(args.state_file).resolve().parent.is_dir():
         return usage(f"--state-file {args.state_file}: the folder {Path(args.state_file).resolve().parent} does not exist")
@@ -250,7 +253,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--max-feeds", type=_count, default=MAX_FEEDS, metavar="N",
                    help=f"live-feed streams (the dashboard's GET /_emulator/events) open at once; one more gets 503 "
                         f"(default {MAX_FEEDS})")
-    s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
+    s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback; better given as the "
+                                         f"environment variable {ADMIN_TOKEN_ENV}, which other users cannot read in ps")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")
     s.set_defaults(func=serve)

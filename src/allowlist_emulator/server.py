@@ -24,10 +24,14 @@ class MalformedHttp(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from aiohttp.http_exceptions import HttpProcessingError
 
+        from .recording.redaction import redact_text
+
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
             reason = " ".join(str(exc.message).split()) or type(exc).__name__
-            record.msg, record.args = f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})", None
+            # the reason quotes what the client sent (a header line such as "Authorization : Basic ..."): redacted
+            message = redact_text(f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})")
+            record.msg, record.args = message, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True

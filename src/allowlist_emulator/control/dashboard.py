@@ -133,8 +133,7 @@ def redacted_rows(emulator: "Emulator", entries: Iterable[Entry]) -> list[dict]:
     out = []
     for entry in entries:
         data = row(emulator, entry, kept.get(entry.seq))
-        if entry.body:
-            data["body"] = _text(redacted(entry, kept.get(entry.seq)).request_body)
+        data["body"] = _text(redacted(entry, kept.get(entry.seq)).request_body) if entry.body else None
         out.append(data)
     return out
 

@@ -1,7 +1,8 @@
 """The request journal: the last N requests, for ``GET /_emulator/requests`` (WireMock's verify, bounded), and the
 dashboard's live feed.
 
-Two rings, both bounded: the entries (the last ``limit`` requests, each body cut to 4 KiB) and the details of the
+Two rings, both bounded: the entries (the last ``limit`` requests, each body cut to 4 KiB, a longer one redacted
+before it is cut) and the details of the
 last :data:`DETAILS_KEPT` requests (references to the request's and the response's headers and the response body, cut
 to 4 KiB), which the dashboard shows, redacted, on demand. Recording a request appends one tuple to each ring: the
 details are kept as they are, and redacted only when somebody asks for them.
@@ -21,7 +22,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..state import URL_PREFIX
 
@@ -79,8 +80,10 @@ class Journal:
     """Entries are kept as plain tuples of str/int/float/bytes: the garbage collector stops tracking such a tuple the
     first time it sees it, so 10,000 kept requests add nothing to later collections (pauses that showed in the p99)."""
 
-    def __init__(self, limit: int = 10_000, max_feeds: int = MAX_FEEDS):
+    def __init__(self, limit: int = 10_000, max_feeds: int = MAX_FEEDS,
+                 redact: Callable[[bytes, str | None], bytes] | None = None):
         self.limit = limit
+        self.redact = redact  # (body, Content-Type) → the body without its secrets: a large body is redacted, then cut
         self.max_feeds = max_feeds
         self._entries: deque[tuple] = deque(maxlen=limit)
         self._details: deque[tuple] = deque(maxlen=min(limit, DETAILS_KEPT))
@@ -94,8 +97,12 @@ class Journal:
                status: int, duration_ms: float, client: str | None, body: bytes,
                request_headers: Any = None, response_headers: Any = None, response_body: Any = None) -> None:
         self._seq += 1
+        if len(body) > BODY_KEPT:  # rare: redacted whole before it is cut, so no secret is cut in half past reach
+            if self.redact is not None:
+                body = self.redact(body, request_headers.get("Content-Type") if request_headers is not None else None)
+            body = body[:BODY_KEPT]
         item = (self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status, duration_ms,
-                client, body[:BODY_KEPT])
+                client, body)
         self._entries.append(item)
         if request_headers is not None:
             if not isinstance(response_body, bytes):
