@@ -392,7 +392,7 @@ def test_a_request_and_its_answer_are_shown_redacted(dash):
     other = requests.get(f"{dash.url}/_emulator/requests/{token_row['seq']}", headers={"X-Emulator-Namespace": "someone-else"})
     assert other.status_code == 404 and other.json()["error"]["field"] == "seq"
     assert requests.get(f"{dash.url}/_emulator/requests/x1", headers={"X-Emulator-Namespace": namespace}).status_code == 400
-    # the plain journal is unchanged (clients' test suites assert on what they sent)
+    # the plain journal keeps its shape (clients' test suites assert on what they sent), its secrets replaced
     plain = requests.get(f"{dash.url}/_emulator/requests", headers={"X-Emulator-Namespace": namespace}).json()["requests"]
     assert "error" not in plain[0] and plain[0]["seq"] == token_row["seq"]
     assert len(requests.get(f"{dash.url}/_emulator/requests?limit=0", headers={"X-Emulator-Namespace": namespace}).json()["requests"]) == 0

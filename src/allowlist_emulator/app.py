@@ -11,6 +11,7 @@ from . import __version__
 from .control import control_error, register_control
 from .engine.config import check_config
 from .engine.context import json_response
+from .engine.connections import KEEPALIVE_SECONDS
 from .engine.errors import ApiError
 from .engine.faults import Faults
 from .engine.journal import MAX_FEEDS, Journal
@@ -40,6 +41,7 @@ class Options:
     state_file: str | None = None
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     max_feeds: int = MAX_FEEDS  # live-feed streams (GET /_emulator/events) at once
+    idle_timeout: float = KEEPALIVE_SECONDS  # a connection without a request for this long is closed
 
 
 class Emulator:

@@ -20,6 +20,7 @@ from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .engine.connections import KEEPALIVE_SECONDS  # noqa: E402
 from .engine.journal import MAX_FEEDS  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
@@ -191,6 +192,7 @@ def serve(args: argparse.Namespace) -> int:
             state_file=args.state_file,
             body_timeout=args.body_timeout,
             max_feeds=args.max_feeds,
+            idle_timeout=args.idle_timeout,
         )
         app = build_app(options)
     except (ValueError, StateFileError) as exc:
@@ -248,8 +250,12 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument(vendor.mount_option, dest="mount", action=_MountAlias, key=key, type=_base_path,
                            metavar="PATH", help=f"the same as --mount {key}=PATH (default {vendor.mount or '/'})")
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
-                   help="a request body that stops arriving is answered 408 (connection closed) after this long "
+                   help="a request body that stops arriving is answered 408 (connection closed) after this long, and "
+                        "a connection whose request line and headers have not all come in this long is closed "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")
+    s.add_argument("--idle-timeout", type=_seconds, default=KEEPALIVE_SECONDS, metavar="SECONDS",
+                   help="a connection that sends no request for this long (before its first or between two) is closed "
+                        f"(default {KEEPALIVE_SECONDS:g})")
     s.add_argument("--max-feeds", type=_count, default=MAX_FEEDS, metavar="N",
                    help=f"live-feed streams (the dashboard's GET /_emulator/events) open at once; one more gets 503 "
                         f"(default {MAX_FEEDS})")

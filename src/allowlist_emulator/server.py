@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from .app import EMULATOR, Emulator, Options, build_app
+from .app import DEFAULT_BODY_TIMEOUT, EMULATOR, Emulator, Options, build_app
+from .engine.connections import KEEPALIVE_SECONDS, GuardedRunner
 
 
 class MalformedHttp(logging.Filter):
@@ -48,14 +49,17 @@ def quiet_malformed_http() -> None:
 
 async def start_site(app: web.Application, host: str, port: int, handle_signals: bool = False) -> tuple[web.AppRunner, int]:
     """Serve ``app`` on ``host``:``port`` (0: a free one); the runner and the port bound."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=handle_signals)
+    emulator = app.get(EMULATOR)  # None: the recorder's or the replay server's application
+    header_timeout = emulator.options.body_timeout if emulator is not None else DEFAULT_BODY_TIMEOUT
+    idle = emulator.options.idle_timeout if emulator is not None else KEEPALIVE_SECONDS
+    runner = GuardedRunner(app, header_timeout, keepalive_timeout=idle, access_log=None,
+                           handle_signals=handle_signals)  # idle and slow connections closed (engine/connections.py)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port, reuse_address=True).start()
     except BaseException:
         await runner.cleanup()
         raise
-    emulator = app.get(EMULATOR)  # None: the recorder's or the replay server's application
     if emulator is not None:
         emulator.listeners.attach(runner, host)
     return runner, runner.addresses[0][1]

@@ -23,7 +23,7 @@ from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
 from .browser import BrowserGuard
-from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
+from .dashboard import Dashboard, authorized, plain_rows, redacted_rows, register_dashboard
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -95,7 +95,13 @@ class Control:
             refused = self.browser.problem(request)
             if refused is not None:
                 return control_error(403, refused[1], refused[0])
-            return await handler(request)
+            try:
+                return await handler(request)
+            except ApiError as err:  # the sign-in form's body stopped arriving (--body-timeout)
+                response = control_error(err.status, err.message, err.field)
+                return await send_and_close(request, response) if err.kind == TIMEOUT else response
+            except web.HTTPRequestEntityTooLarge:
+                return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
 
         return guard
 
@@ -161,7 +167,10 @@ class Control:
             int(status) if status else None, query.get("operationId")))
         if limit is not None:
             selected = selected[len(selected) - int(limit):] if int(limit) else []
-        entries = redacted_rows(self.em, selected)  # always: secrets replaced as the recorder replaces them
+        if query.get("redact") == "true":  # the dashboard's view: its rows, with the vendor's error
+            entries = redacted_rows(self.em, selected)
+        else:  # as recorded, but secrets are replaced here too, as the recorder replaces them
+            entries = plain_rows(self.em, selected)
         return json_response({"namespace": namespace.name, "count": len(entries), "limit": self.em.journal.limit, "requests": entries})
 
     async def clear_requests(self, request: web.Request) -> web.Response:
