@@ -63,7 +63,7 @@ def test_text_plain_bodies_from_another_site_are_refused(server, path, body):
     refused(response, "Origin")
     assert faults(server, headers) == []
     after = requests.get(server.url + "/_emulator/clock", headers=headers, timeout=10).json()
-    assert after.get("offsetSeconds", after.get("offset")) == before.get("offsetSeconds", before.get("offset"))
+    assert after["offset"] == before["offset"]
 
 
 @pytest.mark.parametrize("origin", ["null", "http://127.0.0.1:1", "http://localhost.evil.example", "file://", "x"])
@@ -147,3 +147,60 @@ def test_the_bound_address_is_a_name_of_this_emulator():
     assert local_name("10.1.2.3", "0.0.0.0") and not local_name("evil.example", "0.0.0.0")
     assert local_name("box.lan", "box.lan") and not local_name("box.lan", "127.0.0.1")
     assert local_name("::ffff:127.0.0.1", "127.0.0.1") and local_name("127.9.9.9", None)
+
+
+# -- in a real browser ----------------------------------------------------------------------------------------------------
+EVIL_PAGE = """<!doctype html><html><body>
+<form id="f" method="post" action="{target}/_emulator/reset?all=true" enctype="application/x-www-form-urlencoded">
+<input name="a" value="b"></form>
+<script>
+fetch("{target}/_emulator/clock", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}},
+                                    body: JSON.stringify({{advance: 86400}})}})
+  .finally(() => document.getElementById("f").submit());
+</script></body></html>"""
+
+
+def test_a_page_on_another_site_cannot_reset_or_move_the_clock_in_chromium(server):
+    import os
+    import shutil
+
+    from aiohttp import web
+
+    from .support import need_tool
+
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    need_tool("chromium", chromium is not None, "apt-get install chromium (Debian's package; Playwright drives it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    need_tool("playwright", sync_playwright is not None, "pip install -e '.[test]' (the test extra has playwright)")
+
+    default = {"X-Emulator-Namespace": "default"}
+    add_fault(server, default)
+    clock_before = requests.get(server.url + "/_emulator/clock", timeout=10).json()
+
+    async def page(_request):
+        return web.Response(text=EVIL_PAGE.format(target=server.url), content_type="text/html")
+
+    evil = web.Application()
+    evil.router.add_get("/", page)
+    with EmulatorServer(app=evil) as site:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--host-resolver-rules=MAP evil.example 127.0.0.1"])
+            try:
+                tab = browser.new_page()
+                answers = []
+                tab.on("response", lambda response: answers.append((response.url, response.status)))
+                tab.goto(f"http://evil.example:{site.port}/")
+                tab.wait_for_url(f"{server.url}/_emulator/reset?all=true", timeout=15000)
+            finally:
+                browser.close()
+    assert (f"{server.url}/_emulator/reset?all=true", 403) in answers, answers
+    try:
+        assert len(faults(server, default)) == 1  # nothing was reset
+        assert requests.get(server.url + "/_emulator/clock", timeout=10).json()["offset"] == clock_before["offset"]
+    finally:
+        requests.delete(server.url + "/_emulator/faults", headers=default, timeout=10)
