@@ -22,6 +22,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 KEEPALIVE_SECONDS = 75.0
+DEFAULT_HEADER_TIMEOUT = 30.0  # seconds, for servers without --body-timeout (record, replay): serve's default
 
 
 class GuardedHandler(RequestHandler):
