@@ -58,17 +58,24 @@ class Live:
         except ValueError:
             raise ReplicateError(f"GET {response.url}: the answer is not JSON ({response.text[:120]!r})") from None
 
-    def pages(self, path: str, *, limit: int, params: dict | None = None, total: str | None = None,
-              key: Callable[[dict], Hashable] | None = None) -> list[dict]:
+    def pages(self, path: str, *, limit: int, default_limit: int | None = None, params: dict | None = None,
+              total: str | None = None, key: Callable[[dict], Hashable] | None = None) -> list[dict]:
         """Every item of an offset/limit list. With ``total`` (a header such as ``X-Total``) every page must carry the
         same total and the pages must add up to it; without, the list ends at the first short page. An item seen twice
-        (``key``) means the list moved under the reading: an error too."""
+        (``key``) means the list moved under the reading: an error too.
+
+        With ``default_limit`` (the vendor's page size when none is asked for), the first page is asked for as a client
+        that does not page would (no offset, no limit): a short list costs one plain GET, the request recorded
+        cassettes hold; the following pages ask for ``limit`` items from where the first ended."""
         items: list[dict] = []
         seen: set = set()
         expected: int | None = None
         offset = 0
         while True:
-            response = self.get(path, {**(params or {}), "offset": offset, "limit": limit})
+            plain = offset == 0 and default_limit is not None
+            size = default_limit if plain else limit
+            assert size is not None
+            response = self.get(path, dict(params or {}) if plain else {**(params or {}), "offset": offset, "limit": limit})
             assert response is not None
             where = f"GET {response.url}"
             try:
@@ -87,8 +94,8 @@ class Live:
                 elif count != expected:
                     raise ReplicateError(f"{where}: {total} says {count}, an earlier page said {expected}: the list "
                                          "changed while it was read")
-            if len(page) > limit:
-                raise ReplicateError(f"{where}: {len(page)} items on a page of at most {limit}")
+            if len(page) > size:
+                raise ReplicateError(f"{where}: {len(page)} items on a page of at most {size}")
             for item in page:
                 if not isinstance(item, dict):
                     raise ReplicateError(f"{where}: an item is not an object")
@@ -107,10 +114,10 @@ class Live:
                     if offset > expected:
                         raise ReplicateError(f"{where}: {offset} items read, {total} says {expected}")
                     return items
-                if len(page) < limit:
-                    raise ReplicateError(f"{where}: a page of {len(page)} at offset {offset - len(page)}, but {total} "
-                                         f"says {expected}: {expected - offset} missing")
-            elif len(page) < limit:
+                if not page:
+                    raise ReplicateError(f"{where}: an empty page at offset {offset}, but {total} says {expected}: "
+                                         f"{expected - offset} missing")
+            elif len(page) < size:
                 return items
 
 

@@ -1,7 +1,7 @@
 """B2Core for ``replicate``/``diff``/``decide``: the IP address policies, through every page.
 
-Read: ``GET [base]/addresses`` by ``offset``/``limit`` (1000, the largest page) in ``createTime`` order until a short
-page (B2Core sends no total); a policy met twice means the list moved while it was read. Each policy keeps its
+Read: ``GET [base]/addresses`` by ``offset``/``limit`` (1000, the largest page) in ``createTime`` order (the default) until a
+short page (B2Core sends no total); a policy met twice means the list moved while it was read. Each policy keeps its
 ``addressId``, address, allow/deny, ``ttl`` and times, so expiry is the live one. The bearer token comes from
 ``POST [base]/tokens`` with the client credentials: the one request other than a GET, declared to the read-only
 transport as the credential exchange. Clients and issued tokens stay the replica's.
@@ -16,6 +16,7 @@ from ...rehearsal.live import ReplicateError
 from .models import parse_time
 
 PAGE = 1000
+DEFAULT_PAGE = 100  # what a list answers when no limit is sent (createTime ascending, the order every page keeps)
 DECIDE: dict[str, str] = {}
 
 
@@ -36,7 +37,7 @@ FIELDS = ("addressId", "ipAddress", "policy", "ttl", "createTime", "updateTime",
 
 
 def read(live: Any, options: dict) -> dict:
-    rows = live.pages("/addresses", limit=PAGE, params={"sort_by": "createTime", "sort_order": "asc"},
+    rows = live.pages("/addresses", limit=PAGE, default_limit=DEFAULT_PAGE,
                       key=lambda item: item.get("addressId"))
     policies = []
     for item in rows:

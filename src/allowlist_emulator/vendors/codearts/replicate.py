@@ -16,6 +16,7 @@ from ...rehearsal.live import ReplicateError
 from .models import ACTIONS, FLAGS
 
 PAGE = 100  # the API's largest limit
+DEFAULT_PAGE = 20  # what a list answers when no limit is sent
 TENANT = "/v4/tenant/trusted-ip-addresses"
 DECIDE = {
     "action": "CodeArts action to decide for: " + ", ".join(ACTIONS) + " (default view)",
@@ -45,7 +46,7 @@ def _rule(item: dict, tenant: bool, where: str) -> dict:
 
 
 def _list(live: Any, path: str, tenant: bool) -> list[dict]:
-    rows = live.pages(path, limit=PAGE, total="X-Total", key=lambda item: item.get("id"))
+    rows = live.pages(path, limit=PAGE, default_limit=DEFAULT_PAGE, total="X-Total", key=lambda item: item.get("id"))
     return [_rule(item, tenant, f"GET {path}") for item in rows]
 
 

@@ -1,0 +1,214 @@
+"""``allowlist-emulator replicate``: a "live" emulator filled through the vendor APIs is copied, with GETs only, into
+another emulator's namespace (by /_ns/ URL or a listener) or a state file; the replica equals the source field by
+field, identities aside. A live side that fails mid-way leaves nothing loaded."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+
+from allowlist_emulator.app import Options
+from allowlist_emulator.cli import main
+from allowlist_emulator.contract.readonly import WriteRefused, read_only_session
+from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
+
+from .rehearsal_support import LIVE_CONFIG, SpyProxy, control, fill, lists, ns_url, state
+
+VENDORS = list(REGISTRY)
+N = 250  # entries per list: CodeArts and (with a page of 50) B2Core read over several pages
+CODEARTS_OPTIONS = ["--repository", "1001", "--repository", "2001"]
+
+
+@pytest.fixture(scope="module")
+def live():
+    """A "production" stand-in: its own emulator, filled through the vendor APIs in namespace ``prod``."""
+    with EmulatorServer(Options(config=LIVE_CONFIG, seed=7)) as server:
+        url = ns_url(server.url, "prod")
+        fill(url, server.emulator.base_path("b2core"), N)
+        yield server, url
+
+
+@pytest.fixture(autouse=True)
+def small_b2core_pages(monkeypatch):
+    """B2Core pages of 50 (the real 1000 would read N policies in one page); the deep test keeps 1000."""
+    monkeypatch.setattr(REGISTRY["b2core"].part("replication"), "PAGE", 50)
+
+
+def live_url(server, url: str, vendor: str) -> str:
+    return url + server.emulator.base_path(vendor)
+
+
+def vendor_options(vendor: str) -> list[str]:
+    return CODEARTS_OPTIONS if vendor == "codearts" else []
+
+
+def replicate(*args: str) -> int:
+    return main(["replicate", *args])
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_the_replica_equals_the_source_through_a_namespace_url(live, server, vendor, capsys):
+    live_server, url = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    code = replicate(vendor, "--url", live_url(live_server, url, vendor), *vendor_options(vendor), "--into", target)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    source, replica = state(url)["vendors"][vendor], state(target)["vendors"][vendor]
+    assert lists(replica, vendor) == lists(source, vendor)
+    assert "loaded into" in out and target in out, out
+    if vendor == "codearts":
+        assert re.search(r"tenant rules +250\n", out) and re.search(r"repository 2001 rules +25\n", out), out
+        assert replica["tenant"][0]["created_at"] == source["tenant"][0]["created_at"]
+    if vendor == "b2core":
+        assert re.search(r"policies +250\n", out) and any(p["ttl"] == 60 for p in replica["policies"])
+    live_now = control(url, "GET", "/clock")["now"]  # B2Core's expiry is judged on each side's own clock
+    control(target, "POST", "/clock", {"freeze": True})
+    control(target, "POST", "/clock", {"set": live_now})
+    assert main(["diff", url, target, "--vendor", vendor]) == 0, capsys.readouterr().out
+
+
+def test_identities_stay_the_replicas(live, server, capsys):
+    """No live credential is copied: HDP's unknown user arrives without permissions or a known password; tokens,
+    clients and keys are the replica's."""
+    live_server, url = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    before = state(target)["vendors"]
+    for vendor in VENDORS:
+        assert replicate(vendor, "--url", live_url(live_server, url, vendor), *vendor_options(vendor), "--into", target) == 0
+    capsys.readouterr()
+    after = state(target)["vendors"]
+    users = {user["name"]: user for user in after["hdp"]["users"]}
+    assert users["d2cadmin"] == next(u for u in before["hdp"]["users"] if u["name"] == "d2cadmin")
+    assert users["ops"]["permissions"] == [] and users["ops"]["password"] != "ops-secret"
+    assert {"id": 4, "name": "OrgC"} in after["hdp"]["tenants"]
+    assert after["b2core"]["tokens"] == before["b2core"]["tokens"]
+    assert "ops-secret" not in str(after)
+    # the replica's own identities still work against the copied lists
+    response = requests.get(f"{target}/api/admin/security/whitelist/users", auth=("d2cadmin", "d2cadmin"), timeout=10)
+    assert {row["name"] for row in response.json()["appliedWhiteLists"]} == {"user1", "ops"}
+
+
+def test_through_a_listener_url(live, server, capsys):
+    live_server, url = live
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    port = requests.post(f"{server.url}/_emulator/listeners", headers={"X-Emulator-Namespace": name}, timeout=10).json()["port"]
+    try:
+        assert replicate("talend", "--url", url, "--into", f"http://127.0.0.1:{port}") == 0, capsys.readouterr().err
+        assert lists(state(ns_url(server.url, name))["vendors"]["talend"], "talend") == lists(state(url)["vendors"]["talend"], "talend")
+    finally:
+        requests.delete(f"{server.url}/_emulator/listeners", headers={"X-Emulator-Namespace": name}, timeout=10)
+
+
+def test_into_a_state_file(live, tmp_path, capsys):
+    live_server, url = live
+    path = tmp_path / "replica.db"
+    for vendor in ("talend", "codearts"):
+        assert replicate(vendor, "--url", live_url(live_server, url, vendor), *vendor_options(vendor),
+                         "--state-file", str(path), "--namespace", "rehearsal") == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert f"{path} (namespace 'rehearsal')" in out
+    assert main(["diff", url, f"{path}#rehearsal", "--vendor", "talend", "--vendor", "codearts"]) == 0, capsys.readouterr().out
+    with EmulatorServer(Options(state_file=str(path))) as served:  # the file serves as it was copied
+        replica = state(ns_url(served.url, "rehearsal"))["vendors"]
+        assert lists(replica["talend"], "talend") == lists(state(url)["vendors"]["talend"], "talend")
+
+
+# -- failures: nothing loaded, exit 1 -----------------------------------------------------------------------------------
+
+def _tenant_page(n: int, method: str, path: str) -> bool:
+    return "/v4/tenant/trusted-ip-addresses" in path
+
+
+FAULTS = {
+    "page 3 fails": lambda n, method, path: "500" if n == 3 else None,
+    "500 once": lambda n, method, path: "500" if n == 1 else None,
+    "dropped connection": lambda n, method, path: "drop" if n == 2 else None,
+    "X-Total lies on page 2": lambda n, method, path: ("total", 999) if n == 2 else None,
+    "X-Total lies throughout": lambda n, method, path: ("total", 251),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_failure_mid_way_loads_nothing(live, server, fault, tmp_path, capsys):
+    """CodeArts' tenant list is 250 rules: pages of 20, 100, 100, 30; the fault hits one of them."""
+    _, url = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    before = state(target)
+    path = tmp_path / "replica.db"
+    for into in (["--into", target], ["--state-file", str(path)]):
+        with SpyProxy(live[0].url, FAULTS[fault]) as proxy:
+            assert replicate("codearts", "--url", proxy.url + "/_ns/prod", *into) == 1
+        err = capsys.readouterr().err
+        assert "nothing was loaded" in err and WHY[fault] in err, err
+        assert {method for method, _ in proxy.seen} == {"GET"}
+    assert state(target)["vendors"] == before["vendors"]
+    assert not path.exists()
+
+
+WHY = {
+    "page 3 fails": "answered 500",
+    "500 once": "answered 500",
+    "dropped connection": "connection failed or dropped",
+    "X-Total lies on page 2": "X-Total says 999, an earlier page said 250",
+    "X-Total lies throughout": "an empty page at offset 250, but X-Total says 251",
+}
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_spy_on_the_live_side_sees_only_gets(live, server, vendor, capsys):
+    live_server, _ = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    with SpyProxy(live_server.url) as proxy:
+        url = proxy.url + "/_ns/prod" + live_server.emulator.base_path(vendor)
+        assert replicate(vendor, "--url", url, *vendor_options(vendor), "--into", target) == 0, capsys.readouterr().err
+    methods = {(method, path.split("?")[0]) for method, path in proxy.seen if method != "GET"}
+    # B2Core's one exception: the client-credentials exchange for a bearer token
+    assert methods == ({("POST", "/_ns/prod" + live_server.emulator.base_path("b2core") + "/tokens")} if vendor == "b2core" else set())
+    assert len(proxy.seen) >= (4 if vendor in ("codearts", "b2core") else 1)
+
+
+def test_the_read_only_transport_refuses_writes_whatever_the_code_path(live):
+    live_server, url = live
+    with SpyProxy(live_server.url) as proxy:
+        session = read_only_session([("POST", "/tokens")])
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            with pytest.raises(WriteRefused):
+                session.request(method, proxy.url + "/_ns/prod/security/ip-allowlist", json={"enabled": False})
+        with pytest.raises(WriteRefused):
+            session.post(proxy.url + "/_ns/prod/tokens/x")  # only the declared path
+        session.get(proxy.url + "/_ns/prod/security/ip-allowlist", headers={"Authorization": "Bearer talend-admin-token"})
+    assert [method for method, _ in proxy.seen] == ["GET"]
+
+
+def test_usage_errors(capsys):
+    assert replicate("talend", "--url", "ftp://x", "--into", "http://127.0.0.1:1") == 2
+    assert replicate("talend", "--url", "http://x", "--ak", "a", "--sk", "b", "--into", "http://127.0.0.1:1") == 2
+    assert replicate("talend", "--url", "http://x", "--repository", "1", "--into", "http://127.0.0.1:1") == 2
+    assert replicate("codearts", "--url", "http://x", "--repository", "abc", "--into", "http://127.0.0.1:1") == 2
+    assert replicate("talend", "--url", "http://x") == 2  # --into or --state-file
+    assert replicate("talend", "--url", "http://x", "--into", "http://h/_ns/a", "--namespace", "b") == 2
+    err = capsys.readouterr().err
+    assert "do(es) not apply to talend" in err and "name different namespaces" in err
+
+
+def test_an_unreachable_target_loads_nothing(live, capsys):
+    _, url = live
+    assert replicate("talend", "--url", url, "--into", "http://127.0.0.1:9/_ns/x") == 1
+    assert "cannot reach the emulator" in capsys.readouterr().err
+
+
+@pytest.mark.deep
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_thousands_of_entries_replicate_exactly(vendor, monkeypatch, capsys):
+    monkeypatch.setattr(REGISTRY["b2core"].part("replication"), "PAGE", 1000)
+    with EmulatorServer(Options(config=LIVE_CONFIG, seed=11)) as live_server, EmulatorServer(Options()) as target_server:
+        url = ns_url(live_server.url, "prod")
+        fill(url, live_server.emulator.base_path("b2core"), 2500)
+        target = ns_url(target_server.url, "replica")
+        assert replicate(vendor, "--url", live_url(live_server, url, vendor), *vendor_options(vendor), "--into", target) == 0
+        assert lists(state(target)["vendors"][vendor], vendor) == lists(state(url)["vendors"][vendor], vendor)
+        control(target, "GET", "/health")
