@@ -16,7 +16,15 @@ from allowlist_emulator.contract.readonly import WriteRefused, read_only_session
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
 
-from .rehearsal_support import LIVE_CONFIG, SpyProxy, control, fill, lists, ns_url, state
+from .rehearsal_support import (
+    LIVE_CONFIG,
+    SpyProxy,
+    control,
+    fill,
+    lists,
+    ns_url,
+    state,
+)
 
 VENDORS = list(REGISTRY)
 N = 250  # entries per list: CodeArts and (with a page of 50) B2Core read over several pages
@@ -93,7 +101,7 @@ def test_identities_stay_the_replicas(live, server, capsys):
 
 
 def test_through_a_listener_url(live, server, capsys):
-    live_server, url = live
+    _, url = live
     name = f"replica-{uuid.uuid4().hex[:8]}"
     port = requests.post(f"{server.url}/_emulator/listeners", headers={"X-Emulator-Namespace": name}, timeout=10).json()["port"]
     try:
@@ -135,7 +143,6 @@ FAULTS = {
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_failure_mid_way_loads_nothing(live, server, fault, tmp_path, capsys):
     """CodeArts' tenant list is 250 rules: pages of 20, 100, 100, 30; the fault hits one of them."""
-    _, url = live
     target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
     before = state(target)
     path = tmp_path / "replica.db"
@@ -172,7 +179,7 @@ def test_a_spy_on_the_live_side_sees_only_gets(live, server, vendor, capsys):
 
 
 def test_the_read_only_transport_refuses_writes_whatever_the_code_path(live):
-    live_server, url = live
+    live_server, _ = live
     with SpyProxy(live_server.url) as proxy:
         session = read_only_session([("POST", "/tokens")])
         for method in ("POST", "PUT", "PATCH", "DELETE"):

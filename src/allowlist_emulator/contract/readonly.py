@@ -11,7 +11,7 @@ raises :class:`WriteRefused` (a ``requests.RequestException``, so callers that h
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import requests

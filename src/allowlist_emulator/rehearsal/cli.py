@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..vendors import REGISTRY
 
@@ -173,7 +173,8 @@ def decide_parser() -> argparse.ArgumentParser:
 
 def decide(argv: Sequence[str]) -> int:
     from . import emulator
-    from .decide import decide as run, table
+    from .decide import decide as run
+    from .decide import table
 
     args = decide_parser().parse_args(list(argv))
     prog = "allowlist-emulator decide"

@@ -110,7 +110,7 @@ def render_text(diffs: list[VendorDiff], before: str, after: str) -> str:
                 lines.append(f"  - {change.label}" + (f"  [{_fields(change.before)}]" if change.before else ""))
             else:
                 lines.append(f"  ~ {change.label}: " + ", ".join(
-                    f"{k} {change.before.get(k)!r} -> {change.after.get(k)!r}" for k in (change.before or {})))
+                    f"{k} {(change.before or {}).get(k)!r} -> {(change.after or {}).get(k)!r}" for k in (change.before or {})))
     return "\n".join(lines)
 
 

@@ -7,7 +7,8 @@ connection, a page that contradicts ``X-Total`` or an earlier page. ``replicate`
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 import requests
 

@@ -51,7 +51,7 @@ def _list(live: Any, path: str, tenant: bool) -> list[dict]:
 
 
 def read(live: Any, options: dict) -> dict:
-    repositories = {}
+    repositories: dict[int, list[dict]] = {}
     for repository in options.get("repository") or []:
         repositories[int(repository)] = _list(live, f"/v4/projects/{int(repository)}/trusted-ip-addresses", False)
     return {"tenant": _list(live, TENANT, True), "repositories": repositories}
@@ -65,7 +65,7 @@ def counts(copied: dict) -> dict[str, int]:
 
 
 def merge(copied: dict, current: dict) -> dict:
-    repositories = {str(rid): [] for rid in current.get("repositories") or {}}
+    repositories: dict[str, list] = {str(rid): [] for rid in current.get("repositories") or {}}
     repositories.update({str(rid): rules for rid, rules in copied["repositories"].items()})
     ids = [rule["id"] for rule in copied["tenant"]] + [r["id"] for rules in copied["repositories"].values() for r in rules]
     return {**current, "next_id": max([int(current.get("next_id", 1)), *(i + 1 for i in ids)]),
@@ -78,7 +78,7 @@ def _shown(rule: dict) -> str:
         return str(start)
     if kind == 2:
         try:
-            nets = list(ipaddress.summarize_address_range(ipaddress.ip_address(start), ipaddress.ip_address(end)))
+            nets = list(ipaddress.summarize_address_range(ipaddress.ip_address(str(start)), ipaddress.ip_address(str(end))))
             if len(nets) == 1:
                 return str(nets[0])
         except (ValueError, TypeError):

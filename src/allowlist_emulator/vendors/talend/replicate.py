@@ -39,7 +39,7 @@ def items(state: dict, now: float) -> list[tuple[tuple, str, dict]]:
     policy = state.get("policy")
     if policy is None:
         return []
-    out = [(("policy",), "policy", {"enabled": policy.get("enabled"), "description": policy.get("description", "")})]
+    out: list[tuple[tuple, str, dict]] = [(("policy",), "policy", {"enabled": policy.get("enabled"), "description": policy.get("description", "")})]
     for entry in policy.get("ips") or []:
         out.append((("entry", str(entry.get("ip"))), f"entry {entry.get('ip')}",
                     {"description": entry.get("description", "")}))
