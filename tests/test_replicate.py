@@ -271,3 +271,17 @@ def test_from_a_replay_of_the_shipped_cassettes(server, vendor, capsys):
             copied_something = copied_something or bool(got)
         assert copied_something
     capsys.readouterr()
+
+
+def test_a_state_above_the_request_body_limit_loads(server):
+    """replicate loads whole lists through PUT /_emulator/state: its bound is the state's (64 MiB), not the 1 MiB of a
+    vendor request body."""
+    target = ns_url(server.url, f"big-{uuid.uuid4().hex[:8]}")
+    ips = [{"ip": f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "description": "x" * 60} for i in range(20_000)]
+    body = {"vendors": {"talend": {"policy": {"enabled": False, "description": "", "ips": ips}}}}
+    response = requests.put(f"{target}/_emulator/state", json=body, timeout=60)
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.request.body) > 1024 * 1024
+    vendor_body = requests.put(f"{target}/security/ip-allowlist", json=body["vendors"]["talend"]["policy"],
+                               headers={"Authorization": "Bearer talend-admin-token"}, timeout=60)
+    assert vendor_body.status_code == 413
