@@ -3,8 +3,8 @@ emulator into another emulator's namespace, against a floor.
 
     python bench/replicate_cost.py [--entries 10000] [--repeat 3] [--json FILE]
 
-Two emulators run in this process (threads, free loopback ports): the "live" one, its namespace ``prod`` loaded with N
-entries per vendor through ``PUT /_emulator/state`` (Talend: one policy of N entries; HDP: N ranges over the system
+Two emulators run in this process (threads, free loopback ports): the "live" one, a namespace ``prod-<vendor>`` per
+vendor loaded with N entries through ``PUT /_emulator/state`` (Talend: one policy of N entries; HDP: N ranges over the system
 level and two tenants; CodeArts: N tenant rules, read in pages of 100; B2Core: N policies, pages of 1,000), and the
 target. Each figure comes from a child process (``python -c``), so its peak RSS (``VmHWM``) is the command's own:
 
@@ -111,10 +111,10 @@ def main() -> int:
     config = {"vendors": {"talend": {"ip_limit": args.entries}}}
     rows = []
     with EmulatorServer(Options(config=config)) as live_server, EmulatorServer(Options(config=config)) as target_server:
-        live = f"{live_server.url}/_ns/prod"
-        response = requests.put(f"{live}/_emulator/state", json={"vendors": states(args.entries)}, timeout=300)
-        response.raise_for_status()
-        for vendor in ("talend", "hdp", "codearts", "b2core"):
+        for vendor, vendor_state in states(args.entries).items():
+            live = f"{live_server.url}/_ns/prod-{vendor}"  # that vendor's entries only: the floor moves no more
+            response = requests.put(f"{live}/_emulator/state", json={"vendors": {vendor: vendor_state}}, timeout=300)
+            response.raise_for_status()
             url = live + live_server.emulator.base_path(vendor)
             row = {"vendor": vendor, "entries": args.entries}
             for name, script in (("replicate", REPLICATE), ("floor", FLOOR)):
