@@ -32,8 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from allowlist_emulator.app import Options  # noqa: E402
-from allowlist_emulator.server import EmulatorServer  # noqa: E402
+from allowlist_emulator.app import Options
+from allowlist_emulator.server import EmulatorServer
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
 
@@ -93,7 +93,7 @@ print(json.dumps({"code": int(response.status_code != 200), "ms": (t2 - t1) * 10
 
 
 def run(script: str, vendor: str, live: str, target: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", script, vendor, live, target], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script, vendor, live, target], capture_output=True, text=True, check=False,
                           timeout=600, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     line = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "{}"
     result = json.loads(line)

@@ -29,7 +29,7 @@ PRODUCTION_POLICY = {"enabled": True, "description": "production", "ips": [
 def block() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = text.split("<!-- rehearsal -->", 1)[1].split("<!-- /rehearsal -->", 1)[0]
-    code = re.search(r"```sh\n(.*?)```", section, re.S)
+    code = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert code, "the rehearsal section has no ```sh block"
     return [line for line in code.group(1).splitlines() if line.strip()]
 

@@ -49,6 +49,8 @@ def read_live(vendor: str, url: str, credentials: Credentials | None = None, opt
     live = Live(url, adapter, session=session, headers=headers, timeout=timeout, verify=verify)
     try:
         data = part.read(live, dict(options or {}))
+    except (ValueError, KeyError, TypeError) as exc:  # the vendor module's "this is not what the vendor answers"
+        raise ReplicateError(f"{url}: {exc}") from None
     finally:
         session.close()
     return Copied(vendor, url, data, part.counts(data), list(session.read_only.sent))  # type: ignore[attr-defined]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...rehearsal.live import ReplicateError
 from .models import parse_time
 
 PAGE = 1000
@@ -42,7 +41,7 @@ def read(live: Any, options: dict) -> dict:
     policies = []
     for item in rows:
         if not all(name in item for name in FIELDS[:6]):
-            raise ReplicateError(f"GET /addresses: a policy without {', '.join(FIELDS[:6])} ({str(item)[:200]})")
+            raise ValueError(f"GET /addresses: a policy without {', '.join(FIELDS[:6])} ({str(item)[:200]})")
         policies.append({name: item[name] for name in FIELDS if name in item})
     return {"policies": policies}
 

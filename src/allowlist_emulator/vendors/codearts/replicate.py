@@ -12,7 +12,6 @@ import ipaddress
 from datetime import datetime, timezone
 from typing import Any
 
-from ...rehearsal.live import ReplicateError
 from .models import ACTIONS, FLAGS
 
 PAGE = 100  # the API's largest limit
@@ -29,7 +28,7 @@ def _time(text: Any, where: str) -> str:
     try:
         return datetime.strptime(str(text), "%b %d, %Y %I:%M:%S %p").replace(tzinfo=timezone.utc).isoformat()
     except ValueError:
-        raise ReplicateError(f"{where}: {text!r} is not a CodeArts time (MMM d, yyyy h:mm:ss a)") from None
+        raise ValueError(f"{where}: {text!r} is not a CodeArts time (MMM d, yyyy h:mm:ss a)") from None
 
 
 def _rule(item: dict, tenant: bool, where: str) -> dict:
@@ -41,7 +40,7 @@ def _rule(item: dict, tenant: bool, where: str) -> dict:
         if tenant and item.get("user_id") is not None:
             rule["user_id"] = int(item["user_id"])
     except (KeyError, TypeError, ValueError):
-        raise ReplicateError(f"{where}: a rule without id, ip_type or ip_start ({str(item)[:200]})") from None
+        raise ValueError(f"{where}: a rule without id, ip_type or ip_start ({str(item)[:200]})") from None
     return rule
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ...rehearsal.live import ReplicateError
 from .models import FILTERING, RESOURCES, SETTINGS
 
 WL = "/api/admin/security/whitelist"
@@ -29,14 +28,14 @@ def _applied(live: Any, path: str) -> list[dict]:
     data = live.json(path)
     rows = data.get("appliedWhiteLists") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) and "id" in row for row in rows):
-        raise ReplicateError(f"GET {path}: expected {{appliedWhiteLists: [{{id, name, ...}}]}}")
+        raise ValueError(f"GET {path}: expected {{appliedWhiteLists: [{{id, name, ...}}]}}")
     return rows
 
 
 def _document(live: Any, path: str, params: dict | None = None) -> dict:
     data = live.json(path, params)
     if not isinstance(data, dict):
-        raise ReplicateError(f"GET {path}: expected a whitelist document (an object)")
+        raise TypeError(f"GET {path}: expected a whitelist document (an object)")
     return data
 
 
@@ -51,7 +50,7 @@ def read(live: Any, options: dict) -> dict:
     data = live.json("/api/admin/configurations")
     rows = data.get("configurations") if isinstance(data, dict) else None
     if not isinstance(rows, list):
-        raise ReplicateError("GET /api/admin/configurations: expected {configurations: [{id, value}]}")
+        raise TypeError("GET /api/admin/configurations: expected {configurations: [{id, value}]}")
     configurations = {int(row["id"]): row.get("value") for row in rows if isinstance(row, dict) and int(row.get("id", 0)) in SETTINGS}
     return {"system": system if isinstance(system, dict) else {}, "tenants": tenants, "users": users,
             "configurations": configurations}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...rehearsal.live import ReplicateError
-
 DECIDE: dict[str, str] = {}  # extra /_emulator/decide query fields decide passes on (talend: token, not a CLI option)
 
 
@@ -19,7 +17,7 @@ def read(live: Any, options: dict) -> dict:
     if policy is None:
         return {"policy": None}
     if not isinstance(policy, dict) or not isinstance(policy.get("enabled"), bool) or not isinstance(policy.get("ips", []), list):
-        raise ReplicateError("GET /security/ip-allowlist: the answer is not a Talend policy")
+        raise TypeError("GET /security/ip-allowlist: the answer is not a Talend policy")
     ips = [{"id": e.get("id"), "ip": e.get("ip"), "description": e.get("description") or ""} for e in policy.get("ips") or []]
     return {"policy": {"enabled": policy["enabled"], "description": policy.get("description") or "", "ips": ips}}
 
