@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -135,3 +136,14 @@ def test_decide_usage_errors(sides, capsys):
     assert main(["decide", "--url", before]) == 2  # --ip is required
     assert main(["decide", "--url", "ftp://x", "--ip", "1.2.3.4"]) == 2
     assert main(["decide", "--vendor", "hdp", "--url", before, "--ip", "1.2.3.4", "--user", "nobody"]) == 2
+
+
+def test_decide_refuses_an_option_no_chosen_vendor_takes(sides, capsys):
+    before, _ = sides
+    assert main(["decide", "--vendor", "talend", "--url", before, "--ip", "1.2.3.4", "--resource", "adminAPI"]) == 2
+    assert "--resource does not apply to talend" in capsys.readouterr().err
+    # with several vendors, each takes what applies to it
+    assert main(["decide", "--vendor", "talend", "--vendor", "hdp", "--url", before, "--ip", "10.0.0.1",
+                 "--resource", "managementAPI"]) == 1  # talend refuses 10.0.0.1, hdp admits it
+    out = capsys.readouterr().out
+    assert re.search(r"hdp +10\.0\.0\.1 +resource=managementAPI +admitted", out), out

@@ -285,3 +285,30 @@ def test_a_state_above_the_request_body_limit_loads(server):
     vendor_body = requests.put(f"{target}/security/ip-allowlist", json=body["vendors"]["talend"]["policy"],
                                headers={"Authorization": "Bearer talend-admin-token"}, timeout=60)
     assert vendor_body.status_code == 413
+
+
+def test_hdp_copies_what_the_caller_can_see(live, server, capsys):
+    """orgadmin manages tenant 2's whitelists only and may not read configurations: the replica gets the system list,
+    tenant 2 and its users' lists, keeps its own configurations, and says so."""
+    _, url = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    assert replicate("hdp", "--url", url, "--user", "orgadmin", "--password", "orgadmin", "--into", target) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "note: configurations not read (403" in out, out
+    copied = state(target)["vendors"]["hdp"]
+    source = state(url)["vendors"]["hdp"]
+    assert copied["whitelists"]["system"] == source["whitelists"]["system"]
+    assert list(copied["whitelists"]["tenants"]) == ["2"] and copied["whitelists"]["tenants"]["2"] == source["whitelists"]["tenants"]["2"]
+    assert copied["filtering"] == "true" and source["filtering"] == "false"  # the replica's own configuration 8
+
+
+def test_a_state_file_takes_its_identities_from_the_serve_config(live, tmp_path, capsys):
+    _, url = live
+    config = tmp_path / "config.json"
+    config.write_text('{"vendors": {"hdp": {"users": [{"id": 9, "name": "ci", "password": "ci-pass", "tenant": 1, "permissions": [12]}]}}}')
+    path = tmp_path / "replica.db"
+    assert replicate("hdp", "--url", url, "--state-file", str(path), "--config", str(config)) == 0, capsys.readouterr().err
+    with EmulatorServer(Options(state_file=str(path))) as served:
+        response = requests.get(f"{served.url}/api/admin/security/whitelist/system", auth=("ci", "ci-pass"), timeout=10)
+        assert response.status_code == 200 and response.json() == state(url)["vendors"]["hdp"]["whitelists"]["system"]
+    assert replicate("hdp", "--url", url, "--into", "http://127.0.0.1:1", "--config", str(config)) == 2

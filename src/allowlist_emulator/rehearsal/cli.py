@@ -55,6 +55,8 @@ def replicate_parser() -> argparse.ArgumentParser:
                                                             "emulator that serves it first)")
     p.add_argument("--namespace", help="the namespace to load into: of --state-file (default 'default'), or of --into "
                                        "when its URL names none")
+    p.add_argument("--config", metavar="FILE", help="with --state-file: the serve --config the file will be served "
+                                                    "with (the replica's identities come from it)")
     p.add_argument("--admin-token", help="X-Emulator-Admin-Token of the --into emulator, when it has one")
     p.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     p.add_argument("--insecure", action="store_true", help="do not verify the live side's TLS certificate")
@@ -97,6 +99,16 @@ def replicate(argv: Sequence[str]) -> int:
             if not all(value.isdigit() for value in values):
                 return usage(f"--{option}: {', '.join(v for v in values if not v.isdigit())} is not an id (digits)")
             options[option] = values
+    config = None
+    if args.config:
+        if args.into:
+            return usage("--config goes with --state-file (a running emulator has its own)")
+        from ..cli import _load_config
+
+        try:
+            config = _load_config(args.config)
+        except ValueError as exc:
+            return usage(str(exc))
     if args.into:
         try:
             _, named = emulator.control_base(args.into)
@@ -110,7 +122,7 @@ def replicate(argv: Sequence[str]) -> int:
         if args.into:
             where = load_into(copied, args.into, admin_token=args.admin_token, namespace=args.namespace)
         else:
-            where = load_state_file(copied, args.state_file, args.namespace or "default")
+            where = load_state_file(copied, args.state_file, args.namespace or "default", config)
     except (ReplicateError, emulator.EmulatorError) as exc:
         print(f"{prog}: {exc}; nothing was loaded", file=sys.stderr)
         return EXIT_FAILED
@@ -119,6 +131,8 @@ def replicate(argv: Sequence[str]) -> int:
     width = max(map(len, copied.counts), default=0)
     for name, count in copied.counts.items():
         print(f"  {name.ljust(width)}  {count}")
+    for note in copied.notes:
+        print(f"  note: {note}")
     print(f"loaded into {where}")
     return EXIT_OK
 
@@ -189,6 +203,10 @@ def decide(argv: Sequence[str]) -> int:
         if not vendors:
             served = emulator.call(args.url, "/health", admin_token=args.admin_token).get("vendors") or []
             vendors = [key for key in _vendors() if key in served]
+        for option, value in extra.items():
+            if value is not None and not any(option in REGISTRY[key].part("replication").DECIDE for key in vendors):
+                print(f"{prog}: --{option} does not apply to {', '.join(vendors)}", file=sys.stderr)
+                return EXIT_USAGE
         verdicts = run(args.url, vendors, args.ip, extra, admin_token=args.admin_token)
     except emulator.EmulatorError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)

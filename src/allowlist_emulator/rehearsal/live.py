@@ -33,6 +33,10 @@ class Live:
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.requests = 0
+        self.notes: list[str] = []  # what the vendor module could not read and left as the replica had it
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
     def get(self, path: str, params: dict | None = None, *, absent: tuple[int, ...] = ()) -> requests.Response | None:
         """The 200 answer to ``GET path``; None when the status is one of ``absent`` (the vendor's "there is none")."""

@@ -26,6 +26,7 @@ class Copied:
     data: dict
     counts: dict[str, int]
     sent: list[tuple[str, str]] = field(default_factory=list)  # (method, url) of every request that went out
+    notes: list[str] = field(default_factory=list)  # what could not be read and stays as the replica had it
 
 
 def module(vendor: str) -> Any:
@@ -53,7 +54,7 @@ def read_live(vendor: str, url: str, credentials: Credentials | None = None, opt
         raise ReplicateError(f"{url}: {exc}") from None
     finally:
         session.close()
-    return Copied(vendor, url, data, part.counts(data), list(session.read_only.sent))  # type: ignore[attr-defined]
+    return Copied(vendor, url, data, part.counts(data), list(session.read_only.sent), live.notes)  # type: ignore[attr-defined]
 
 
 def load_into(copied: Copied, url: str, *, admin_token: str | None = None, namespace: str | None = None) -> str:
@@ -71,13 +72,14 @@ def load_into(copied: Copied, url: str, *, admin_token: str | None = None, names
     return f"{base} (namespace {health.get('namespace')!r})"
 
 
-def load_state_file(copied: Copied, path: str, namespace: str = "default") -> str:
+def load_state_file(copied: Copied, path: str, namespace: str = "default", config: dict | None = None) -> str:
     """Load into namespace ``namespace`` of the state file ``path`` (created when missing; the emulator serving it
-    must be stopped). The namespace's other vendors and clock stay as the file holds them."""
+    must be stopped). The namespace's other vendors and clock stay as the file holds them; a vendor the file does not
+    hold yet starts from ``config`` (the ``serve --config`` the file will be served with: its identities)."""
     from ..state import Store
     from ..state.persistence import StateFile, StateFileError
 
-    store = Store(dict(REGISTRY))
+    store = Store(dict(REGISTRY), config)
     state_file = StateFile(path, store)
     try:
         state_file.open()
