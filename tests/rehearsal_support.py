@@ -70,8 +70,8 @@ def fill(url: str, b2core_base: str, n: int) -> None:
     # HDP: the system level (every resource), three tenants, two users (one the replica does not know), configurations
     def document(prefix: int, count: int, web: bool) -> dict:
         doc = {"managementAPI": [{"startAddress": f"172.{prefix}.{i // 250}.{i % 250}"} for i in range(count)],
-               "adminAPI": [{"startAddress": f"172.{prefix + 1}.{i}.0", "endAddress": f"172.{prefix + 1}.{i}.255"}
-                            for i in range(count // 4)],
+               "adminAPI": [{"startAddress": f"172.{prefix + 1}.{i // 64}.{i % 64 * 4}",
+                             "endAddress": f"172.{prefix + 1}.{i // 64}.{i % 64 * 4 + 3}"} for i in range(count // 4)],
                "dataAccess": [{"startAddress": "2001:db8:1::1", "endAddress": "2001:db8:1::ff"}]}
         if web:
             doc["webUI"] = [{"startAddress": "192.0.2.0", "endAddress": "192.0.2.255"}]
