@@ -100,13 +100,18 @@ def test_identities_stay_the_replicas(live, server, capsys):
     assert {row["name"] for row in response.json()["appliedWhiteLists"]} == {"user1", "ops"}
 
 
-def test_through_a_listener_url(live, server, capsys):
-    _, url = live
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_through_a_listener_url(live, server, vendor, capsys):
+    """Into a namespace listener's URL (the port is the namespace), from the live side's listener too."""
+    live_server, url = live
     name = f"replica-{uuid.uuid4().hex[:8]}"
     port = requests.post(f"{server.url}/_emulator/listeners", headers={"X-Emulator-Namespace": name}, timeout=10).json()["port"]
+    live_port = requests.post(f"{url}/_emulator/listeners", timeout=10).json()["port"]
     try:
-        assert replicate("talend", "--url", url, "--into", f"http://127.0.0.1:{port}") == 0, capsys.readouterr().err
-        assert lists(state(ns_url(server.url, name))["vendors"]["talend"], "talend") == lists(state(url)["vendors"]["talend"], "talend")
+        source = f"http://127.0.0.1:{live_port}" + live_server.emulator.base_path(vendor)
+        code = replicate(vendor, "--url", source, *vendor_options(vendor), "--into", f"http://127.0.0.1:{port}")
+        assert code == 0, capsys.readouterr().err
+        assert lists(state(ns_url(server.url, name))["vendors"][vendor], vendor) == lists(state(url)["vendors"][vendor], vendor)
     finally:
         requests.delete(f"{server.url}/_emulator/listeners", headers={"X-Emulator-Namespace": name}, timeout=10)
 
