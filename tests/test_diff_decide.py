@@ -147,3 +147,18 @@ def test_decide_refuses_an_option_no_chosen_vendor_takes(sides, capsys):
                  "--resource", "managementAPI"]) == 1  # talend refuses 10.0.0.1, hdp admits it
     out = capsys.readouterr().out
     assert re.search(r"hdp +10\.0\.0\.1 +resource=managementAPI +admitted", out), out
+
+
+def test_diff_and_decide_need_no_extra_replicate_names_its_own(sides, tmp_path):
+    """diff and decide use the standard library only; replicate needs the 'contract' extra (requests) and says so."""
+    from .test_install import BLOCKER, EXTRA_MODULES, cli
+
+    site = tmp_path / "blocker"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCKER)
+    env = {**__import__("os").environ, "PYTHONPATH": str(site), "BLOCK_MODULES": ",".join(EXTRA_MODULES)}
+    before, after = sides
+    assert cli(env, "diff", before, after).returncode == 1
+    assert cli(env, "decide", "--vendor", "talend", "--url", before, "--ip", "203.0.113.10").returncode == 0
+    result = cli(env, "replicate", "talend", "--url", before, "--into", after)
+    assert result.returncode == 2 and result.stderr.strip().endswith("pip install 'allowlist-emulator[contract]'"), result.stderr
