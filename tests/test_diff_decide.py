@@ -162,3 +162,18 @@ def test_diff_and_decide_need_no_extra_replicate_names_its_own(sides, tmp_path):
     assert cli(env, "decide", "--vendor", "talend", "--url", before, "--ip", "203.0.113.10").returncode == 0
     result = cli(env, "replicate", "talend", "--url", before, "--into", after)
     assert result.returncode == 2 and result.stderr.strip().endswith("pip install 'allowlist-emulator[contract]'"), result.stderr
+
+
+def test_diff_matches_entries_by_what_their_address_means():
+    """Talend's 192.0.2.7 and 192.0.2.7/32 are one entry; two equal HDP ranges and one are not the same list."""
+    from allowlist_emulator.rehearsal.diff import diff_states
+
+    def side(ips, ranges):
+        return {"vendors": {"talend": {"policy": {"enabled": True, "description": "", "ips": [
+            {"ip": ip, "description": "x"} for ip in ips]}},
+            "hdp": {"whitelists": {"system": {"managementAPI": [{"startAddress": r} for r in ranges]}}, "filtering": "true"}}}
+
+    same = diff_states(side(["192.0.2.7"], ["10.0.0.1"]), side(["192.0.2.7/32"], ["10.0.0.1"]), ["talend"])
+    assert same[0].changes == []
+    twice = diff_states(side([], ["10.0.0.1"]), side([], ["10.0.0.1", "10.0.0.1"]), ["hdp"])
+    assert [(c.kind, c.label) for c in twice[0].changes] == [("added", "system managementAPI 10.0.0.1 (#2)")]

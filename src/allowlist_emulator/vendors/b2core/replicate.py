@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...addresses import AddressError, parse_address_or_cidr
 from .models import parse_time
 
 PAGE = 1000
@@ -64,7 +65,17 @@ def items(state: dict, now: float) -> list[tuple[tuple, str, dict]]:
             expired = bool(ttl) and parse_time(policy["updateTime"]) + int(ttl) <= now
         except (KeyError, TypeError, ValueError):
             expired = False
-        out.append((("policy", policy.get("ipAddress")), f"policy {policy.get('ipAddress')}",
+        out.append((("policy", _network(policy.get("ipAddress"))), f"policy {policy.get('ipAddress')}",
                     {"policy": policy.get("policy"), "ttl": ttl,
                      "expireTime": policy.get("expireTime") if ttl else "never", "expired": expired}))
     return out
+
+
+def _network(text: Any) -> tuple:
+    """What an address means (one address or one block), so ``10.0.0.1`` and ``10.0.0.1/32`` are one entry; the text
+    itself when it is not an address."""
+    try:
+        block = parse_address_or_cidr(text, strict=False)
+    except (AddressError, TypeError, ValueError):
+        return ("text", str(text))
+    return (block.version, block.first, block.last)

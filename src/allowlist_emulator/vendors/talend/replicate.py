@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...addresses import AddressError, parse_address_or_cidr
+
 DECIDE: dict[str, str] = {}  # extra /_emulator/decide query fields decide passes on (talend: token, not a CLI option)
 
 
@@ -32,13 +34,23 @@ def merge(copied: dict, current: dict) -> dict:
 
 
 def items(state: dict, now: float) -> list[tuple[tuple, str, dict]]:
-    """(key, label, fields) in Talend's terms: the policy's settings, and each entry by its address as written (ids
+    """(key, label, fields) in Talend's terms: the policy's settings, and each entry by the network its address names (ids
     aside: an entry deleted and added again with the same address is the same entry)."""
     policy = state.get("policy")
     if policy is None:
         return []
     out: list[tuple[tuple, str, dict]] = [(("policy",), "policy", {"enabled": policy.get("enabled"), "description": policy.get("description", "")})]
     for entry in policy.get("ips") or []:
-        out.append((("entry", str(entry.get("ip"))), f"entry {entry.get('ip')}",
+        out.append((("entry", _network(entry.get("ip"))), f"entry {entry.get('ip')}",
                     {"description": entry.get("description", "")}))
     return out
+
+
+def _network(text: Any) -> tuple:
+    """What an address means (one address or one block), so ``10.0.0.1`` and ``10.0.0.1/32`` are one entry; the text
+    itself when it is not an address."""
+    try:
+        block = parse_address_or_cidr(text, strict=False)
+    except (AddressError, TypeError, ValueError):
+        return ("text", str(text))
+    return (block.version, block.first, block.last)
