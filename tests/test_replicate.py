@@ -4,6 +4,7 @@ field, identities aside. A live side that fails mid-way leaves nothing loaded.""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -124,6 +125,9 @@ def test_into_a_state_file(live, tmp_path, capsys):
                          "--state-file", str(path), "--namespace", "rehearsal") == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert f"{path} (namespace 'rehearsal')" in out
+    assert replicate("talend", "--url", url, "--state-file", str(path), "--namespace", "rehearsal", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"] == {"policy": 1, "entries": 251} and report["methods"] == ["GET"] and report["requests"] == 1
     assert main(["diff", url, f"{path}#rehearsal", "--vendor", "talend", "--vendor", "codearts"]) == 0, capsys.readouterr().out
     with EmulatorServer(Options(state_file=str(path))) as served:  # the file serves as it was copied
         replica = state(ns_url(served.url, "rehearsal"))["vendors"]
@@ -252,7 +256,6 @@ def _recorded_gets(path, list_path: str) -> list:
 
 @pytest.mark.parametrize("vendor", list(REPLAYED))
 def test_from_a_replay_of_the_shipped_cassettes(server, vendor, capsys):
-    import json
     from pathlib import Path
 
     from allowlist_emulator.recording.replay import Replayer

@@ -60,6 +60,7 @@ def replicate_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", help="X-Emulator-Admin-Token of the --into emulator, when it has one")
     p.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     p.add_argument("--insecure", action="store_true", help="do not verify the live side's TLS certificate")
+    p.add_argument("--json", action="store_true", help="print what was copied and where as JSON")
     return p
 
 
@@ -127,6 +128,10 @@ def replicate(argv: Sequence[str]) -> int:
         print(f"{prog}: {exc}; nothing was loaded", file=sys.stderr)
         return EXIT_FAILED
     methods = sorted({method for method, _ in copied.sent})
+    if args.json:
+        print(json.dumps({"vendor": args.vendor, "source": args.url, "requests": len(copied.sent), "methods": methods,
+                          "counts": copied.counts, "notes": copied.notes, "loaded_into": where}, indent=2))
+        return EXIT_OK
     print(f"read {REGISTRY[args.vendor].title} at {args.url}: {len(copied.sent)} requests ({', '.join(methods)})")
     width = max(map(len, copied.counts), default=0)
     for name, count in copied.counts.items():
