@@ -2,6 +2,7 @@
 emulator into another emulator's namespace, against a floor.
 
     python bench/replicate_cost.py [--entries 10000] [--repeat 3] [--json FILE]
+    python bench/replicate_cost.py --instructions --entries 1000
 
 Two emulators run in this process (threads, free loopback ports): the "live" one, a namespace ``prod-<vendor>`` per
 vendor loaded with N entries through ``PUT /_emulator/state`` (Talend: one policy of N entries; HDP: N ranges over the system
@@ -15,6 +16,10 @@ target. Each figure comes from a child process (``python -c``), so its peak RSS 
   it is the vendor API's paging and the conversion into the state shape.
 
 Each is run ``--repeat`` times; the median time and the largest peak are reported.
+
+``--instructions`` (valgrind, minutes): each child once under callgrind instead, the instructions it executes (stable
+to about 1 % here, where wall times are not), less those of the same child that stops after its imports, so the
+figures are the copy's own. Use a smaller ``--entries`` (1,000) with it: callgrind runs ~50 times slower.
 """
 
 from __future__ import annotations
@@ -70,8 +75,14 @@ REPLICATE = PEAK + """
 import json, sys, time
 t0 = time.perf_counter()
 from allowlist_emulator.cli import main
-import allowlist_emulator.rehearsal.replicate, allowlist_emulator.contract.auth, requests  # noqa
+import urllib.request, requests  # noqa: what the copy itself uses, imported before the clock starts
+import allowlist_emulator.rehearsal.cli, allowlist_emulator.rehearsal.replicate, allowlist_emulator.rehearsal.emulator  # noqa
+import allowlist_emulator.contract.auth, allowlist_emulator.contract.readonly  # noqa
+from allowlist_emulator.vendors import REGISTRY
+REGISTRY[sys.argv[1]].part("replication"), REGISTRY[sys.argv[1]].has("contract") and REGISTRY[sys.argv[1]].part("contract")
 t1 = time.perf_counter()
+if len(sys.argv) > 4:  # the imports only (the --instructions baseline)
+    raise SystemExit(0)
 code = main(["replicate", sys.argv[1], "--url", sys.argv[2], "--into", sys.argv[3]])
 t2 = time.perf_counter()
 print(json.dumps({"code": code, "ms": (t2 - t1) * 1000, "startup_ms": (t1 - t0) * 1000,
@@ -82,6 +93,8 @@ FLOOR = PEAK + """
 import json, sys, time
 import requests
 t1 = time.perf_counter()
+if len(sys.argv) > 4:  # the imports only (the --instructions baseline)
+    raise SystemExit(0)
 state = requests.get(sys.argv[2] + "/_emulator/state", timeout=300).json()
 target = requests.get(sys.argv[3] + "/_emulator/state", timeout=300).json()
 target["vendors"][sys.argv[1]] = state["vendors"][sys.argv[1]]
@@ -102,11 +115,26 @@ def run(script: str, vendor: str, live: str, target: str) -> dict:
     return result
 
 
+def instructions(script: str, vendor: str, live: str, target: str, baseline: bool = False) -> int:
+    """Instructions the child executes under callgrind (its ``Collected :`` line)."""
+    import re
+
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", script, vendor,
+               live, target, *(["baseline"] if baseline else [])]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False,
+                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if not found:
+        raise SystemExit(f"{vendor}: callgrind gave no count: {done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--instructions", action="store_true", help="instructions under valgrind instead of times")
     args = parser.parse_args()
     config = {"vendors": {"talend": {"ip_limit": args.entries}}}
     rows = []
@@ -117,6 +145,14 @@ def main() -> int:
             response.raise_for_status()
             url = live + live_server.emulator.base_path(vendor)
             row = {"vendor": vendor, "entries": args.entries}
+            if args.instructions:
+                for name, script in (("replicate", REPLICATE), ("floor", FLOOR)):
+                    target = f"{target_server.url}/_ns/{name}-{vendor}-valgrind"
+                    total = instructions(script, vendor, url if name == "replicate" else live, target)
+                    row[f"{name}_minstr"] = round((total - instructions(script, vendor, live, target, True)) / 1e6, 1)
+                row["ratio"] = round(row["replicate_minstr"] / row["floor_minstr"], 2)
+                rows.append(row)
+                continue
             for name, script in (("replicate", REPLICATE), ("floor", FLOOR)):
                 results = [run(script, vendor, url if name == "replicate" else live, f"{target_server.url}/_ns/{name}-{vendor}-{i}")
                            for i in range(args.repeat)]
@@ -126,6 +162,15 @@ def main() -> int:
                     row["startup_ms"] = round(statistics.median(r["startup_ms"] for r in results), 1)
             row["ratio"] = round(row["replicate_ms"] / row["floor_ms"], 2)
             rows.append(row)
+    if args.instructions:
+        print(f"replicate {args.entries} entries per vendor: millions of instructions of the command's process under "
+              "callgrind, its imports left out")
+        print(f"{'vendor':10} {'replicate':>10} {'floor':>8} {'ratio':>6}")
+        for r in rows:
+            print(f"{r['vendor']:10} {r['replicate_minstr']:>10} {r['floor_minstr']:>8} {r['ratio']:>6}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+        return 0
     print(f"replicate {args.entries} entries per vendor from a local emulator (median of {args.repeat}; peak RSS of "
           "the command's process)")
     print(f"{'vendor':10} {'replicate ms':>13} {'floor ms':>9} {'ratio':>6} {'replicate MB':>13} {'floor MB':>9} {'start-up ms':>12}")
