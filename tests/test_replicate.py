@@ -207,6 +207,8 @@ def test_usage_errors(capsys):
     assert replicate("codearts", "--url", "http://x", "--repository", "abc", "--into", "http://127.0.0.1:1") == 2
     assert replicate("talend", "--url", "http://x") == 2  # --into or --state-file
     assert replicate("talend", "--url", "http://x", "--into", "http://h/_ns/a", "--namespace", "b") == 2
+    assert replicate("talend", "--url", "http://x", "--state-file", "/nonexistent-folder/s.db") == 2
+    assert replicate("talend", "--url", "http://x", "--into", "http://h", "--request-timeout", "-1") == 2
     err = capsys.readouterr().err
     assert "do(es) not apply to talend" in err and "name different namespaces" in err
 

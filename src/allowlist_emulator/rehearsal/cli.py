@@ -35,6 +35,12 @@ def _vendor_options(name: str) -> dict[str, str]:
     return {option: "; ".join(texts) for option, texts in out.items()}
 
 
+def _seconds(text: str) -> float:
+    from ..cli import _seconds as seconds
+
+    return seconds(text)
+
+
 def replicate_parser() -> argparse.ArgumentParser:
     from ..contract.auth import Credentials, options_help
 
@@ -58,7 +64,8 @@ def replicate_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="with --state-file: the serve --config the file will be served "
                                                     "with (the replica's identities come from it)")
     p.add_argument("--admin-token", help="X-Emulator-Admin-Token of the --into emulator, when it has one")
-    p.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
+    p.add_argument("--request-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="per request to the live side (default 30)")
     p.add_argument("--insecure", action="store_true", help="do not verify the live side's TLS certificate")
     p.add_argument("--json", action="store_true", help="print what was copied and where as JSON")
     return p
@@ -110,6 +117,11 @@ def replicate(argv: Sequence[str]) -> int:
             config = _load_config(args.config)
         except ValueError as exc:
             return usage(str(exc))
+    if args.state_file:
+        from pathlib import Path
+
+        if not Path(args.state_file).resolve().parent.is_dir():
+            return usage(f"--state-file {args.state_file}: the folder {Path(args.state_file).resolve().parent} does not exist")
     if args.into:
         try:
             _, named = emulator.control_base(args.into)

@@ -94,6 +94,8 @@ def load_state_file(copied: Copied, path: str, namespace: str = "default", confi
         state_file.commit(state_file.changes(target))
     except StateFileError as exc:
         raise ReplicateError(str(exc)) from None
+    except OSError as exc:
+        raise ReplicateError(f"--state-file {path}: {exc.strerror or exc}") from None
     finally:
         state_file.close()
     return f"{path} (namespace {namespace!r})"
