@@ -328,3 +328,24 @@ def test_a_state_file_takes_its_identities_from_the_serve_config(live, tmp_path,
         response = requests.get(f"{served.url}/api/admin/security/whitelist/system", auth=("ci", "ci-pass"), timeout=10)
         assert response.status_code == 200 and response.json() == state(url)["vendors"]["hdp"]["whitelists"]["system"]
     assert replicate("hdp", "--url", url, "--into", "http://127.0.0.1:1", "--config", str(config)) == 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_codearts_times_read_back_exactly(seed):
+    """What CodeArts shows (``Aug 21, 2023 10:27:09 PM``, UTC, to the second) reads back to the instant it shows,
+    midnight and noon included; anything else is refused."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from allowlist_emulator.vendors.codearts.models import format_time
+    from allowlist_emulator.vendors.codearts.replicate import _iso
+
+    rng = random.Random(seed)
+    start = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    instants = [start + timedelta(seconds=rng.randrange(4_000_000_000)) for _ in range(2000)]
+    instants += [datetime(2024, 2, 29, h, 0, 0, tzinfo=timezone.utc) for h in (0, 11, 12, 23)]
+    for when in instants:
+        assert _iso(format_time(when)) == when.isoformat()
+    for bad in ("Foo 1, 2020 1:00:00 AM", "Aug 1, 2020 13:00:00 PM", "Feb 30, 2021 1:00:00 AM", "2021-01-01T00:00:00Z"):
+        with pytest.raises(ValueError):
+            _iso(bad)
