@@ -135,11 +135,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--instructions", action="store_true", help="instructions under valgrind instead of times")
+    parser.add_argument("--vendor", action="append", help="only this vendor (repeatable; default all four)")
     args = parser.parse_args()
     config = {"vendors": {"talend": {"ip_limit": args.entries}}}
     rows = []
     with EmulatorServer(Options(config=config)) as live_server, EmulatorServer(Options(config=config)) as target_server:
         for vendor, vendor_state in states(args.entries).items():
+            if args.vendor and vendor not in args.vendor:
+                continue
             live = f"{live_server.url}/_ns/prod-{vendor}"  # that vendor's entries only: the floor moves no more
             response = requests.put(f"{live}/_emulator/state", json={"vendors": {vendor: vendor_state}}, timeout=300)
             response.raise_for_status()
