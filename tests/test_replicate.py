@@ -349,3 +349,21 @@ def test_codearts_times_read_back_exactly(seed):
     for bad in ("Foo 1, 2020 1:00:00 AM", "Aug 1, 2020 13:00:00 PM", "Feb 30, 2021 1:00:00 AM", "2021-01-01T00:00:00Z"):
         with pytest.raises(ValueError):
             _iso(bad)
+
+
+@pytest.mark.parametrize("vendor, how", [(vendor, ("500", "drop")[i % 2]) for i, vendor in enumerate(VENDORS)])
+def test_any_vendor_failing_on_its_last_read_loads_nothing(live, server, vendor, how, capsys):
+    """Everything read but the last answer (an error, or the connection dropped): still nothing loaded, whatever the
+    vendor."""
+    live_server, _ = live
+    target = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    path = "/_ns/prod" + live_server.emulator.base_path(vendor)
+    with SpyProxy(live_server.url) as clean:
+        assert replicate(vendor, "--url", clean.url + path, *vendor_options(vendor), "--into", target) == 0
+    last = len(clean.seen)
+    reset = ns_url(server.url, f"replica-{uuid.uuid4().hex[:8]}")
+    before = state(reset)["vendors"]
+    with SpyProxy(live_server.url, lambda n, method, p: how if n == last else None) as proxy:
+        assert replicate(vendor, "--url", proxy.url + path, *vendor_options(vendor), "--into", reset) == 1
+    assert "nothing was loaded" in capsys.readouterr().err
+    assert state(reset)["vendors"] == before
