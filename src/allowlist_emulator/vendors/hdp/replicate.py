@@ -5,9 +5,9 @@ Read (GETs only): the system whitelist; ``GET .../whitelist/tenants`` then each 
 lists are enforced). HDP has no paging. Documents are kept exactly as HDP answers them.
 
 Identities stay the replica's: its users (with their passwords and permissions) and tenants are kept. A tenant the
-live side lists that the replica lacks is added with the live name; a user whose whitelist the live side lists and the
-replica lacks is added with the live id, no permissions and a random password nobody knows (it can be decided for,
-not logged in as), in the replica's lowest tenant: HDP's API does not say which tenant a user belongs to.
+live side lists takes its live name (added when the replica lacks it); a user whose whitelist the live side lists and
+the replica lacks is added with the live id, no permissions and a random password nobody knows (it can be decided
+for, not logged in as), in the replica's lowest tenant: HDP's API does not say which tenant a user belongs to.
 """
 
 from __future__ import annotations
