@@ -6,8 +6,9 @@ lists are enforced). HDP has no paging. Documents are kept exactly as HDP answer
 
 Identities stay the replica's: its users (with their passwords and permissions) and tenants are kept. A tenant the
 live side lists takes its live name (added when the replica lacks it); a user whose whitelist the live side lists and
-the replica lacks is added with the live id, no permissions and a random password nobody knows (it can be decided
-for, not logged in as), in the replica's lowest tenant: HDP's API does not say which tenant a user belongs to.
+the replica lacks is added with the live id (a free one if the replica uses it), no permissions and a random password
+nobody knows (it can be decided for, not logged in as), in the replica's lowest tenant: HDP's API does not say which
+tenant a user belongs to.
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ def merge(copied: dict, current: dict) -> dict:
     users = [dict(user) for user in current.get("users") or []]
     known = {user["name"] for user in users}
     home = min(tenants) if tenants else 1
+    ids = {int(user["id"]) for user in users}
     for name, user in copied["users"].items():
         if name not in known:
-            users.append({"id": user["id"], "name": name, "password": secrets.token_urlsafe(24), "tenant": home,
+            user_id = user["id"] if user["id"] not in ids else max(ids) + 1  # ids stay one per user
+            ids.add(user_id)
+            users.append({"id": user_id, "name": name, "password": secrets.token_urlsafe(24), "tenant": home,
                           "permissions": [], "administers": []})
     configurations = dict(current.get("configurations") or {})
     filtering = current.get("filtering", "true")
