@@ -367,3 +367,24 @@ def test_any_vendor_failing_on_its_last_read_loads_nothing(live, server, vendor,
         assert replicate(vendor, "--url", proxy.url + path, *vendor_options(vendor), "--into", reset) == 1
     assert "nothing was loaded" in capsys.readouterr().err
     assert state(reset)["vendors"] == before
+
+
+def test_hdp_merge_keeps_the_replicas_identities():
+    """Unit: the replica's users stay as they are; a live user it lacks gets no permissions, an unknown password and
+    a free id; a live tenant name wins."""
+    from allowlist_emulator.vendors.hdp.replicate import merge
+
+    current = {"tenants": [{"id": 1, "name": "SystemTenant"}, {"id": 2, "name": "OrgA"}],
+               "users": [{"id": 7, "name": "admin", "password": "pw", "tenant": 1, "permissions": [12], "administers": []}],
+               "filtering": "true", "configurations": {"1": None}}
+    copied = {"system": {"webUI": []}, "tenants": {2: {"name": "Org A (live)", "document": {}}},
+              "users": {"admin": {"id": 1, "document": {}}, "ops": {"id": 7, "document": {"managementAPI": []}}},
+              "configurations": {8: "false", 1: "#"}}
+    merged = merge(copied, current)
+    assert merged["users"][0] == current["users"][0]
+    ops = merged["users"][1]
+    assert ops["name"] == "ops" and ops["id"] == 8 and ops["permissions"] == [] and len(ops["password"]) >= 24
+    assert {"id": 2, "name": "Org A (live)"} in merged["tenants"]
+    assert merged["filtering"] == "false" and merged["configurations"] == {"1": "#"}
+    assert merged["whitelists"] == {"system": {"webUI": []}, "tenants": {"2": {}},
+                                    "users": {"admin": {}, "ops": {"managementAPI": []}}}
