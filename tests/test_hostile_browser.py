@@ -142,6 +142,18 @@ def test_with_an_admin_token_any_host_is_answered_but_cross_site_changes_are_not
         refused(response, "Origin")
 
 
+def test_an_origin_is_the_servers_own_with_or_without_its_default_port():
+    from allowlist_emulator.control.browser import BrowserGuard
+
+    same = BrowserGuard._same_origin
+    assert same("http://localhost", "localhost:80") and same("http://localhost:80", "localhost")
+    assert same("https://emulator.example", "emulator.example:443") and same("http://[::1]:8080", "[::1]:8080")
+    assert same("HTTP://LocalHost:8080", "localhost:8080")
+    assert not same("http://localhost:8081", "localhost:8080") and not same("http://localhost", "localhost:8080")
+    assert not same("ftp://localhost", "localhost") and not same("http://localhost:x", "localhost")
+    assert not same("null", "localhost") and not same("http://evil.example", "localhost")
+
+
 def test_the_bound_address_is_a_name_of_this_emulator():
     assert local_name("192.0.2.7", "192.0.2.7") and not local_name("192.0.2.8", "192.0.2.7")
     assert local_name("10.1.2.3", "0.0.0.0") and not local_name("evil.example", "0.0.0.0")

@@ -90,10 +90,14 @@ class BrowserGuard:
 
     @staticmethod
     def _same_origin(origin: str, host: str | None) -> bool:
+        """Whether ``origin`` is ``http(s)://`` + ``host`` (a default port written or not)."""
         if host is None:
             return False
         try:
-            parts = urlsplit(origin.strip())
-        except ValueError:
+            sent = urlsplit(origin.strip())
+            ours = urlsplit("//" + host.strip())
+            default = {"http": 80, "https": 443}.get(sent.scheme)
+            return (default is not None and sent.hostname is not None and sent.hostname == ours.hostname
+                    and (sent.port or default) == (ours.port or default))
+        except ValueError:  # a port that is no number
             return False
-        return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower()
