@@ -11,7 +11,9 @@ PATH). Three cases, interleaved round by round so that drift on this shared mach
 - ``reading``: one ``GET /_emulator/events?namespace=bench`` stream read as fast as it comes (a thread here);
 - ``stalled``: one such stream on a socket that is never read (4 KiB receive buffer): its queue fills, then drops.
 
-``--stalled N`` compares instead ``none`` with ``stalled-N``: N such never-read streams at once (the hardening goal:
+``--settle S`` runs S seconds of load, not measured, between opening the streams and the measured load: each stalled
+stream then has filled its bounded buffers (a one-time cost of a few hundred KiB of writes) and the measure is the
+steady state. ``--stalled N`` compares instead ``none`` with ``stalled-N``: N such never-read streams at once (the hardening goal:
 reads with 200 stalled subscribers at least 90 % of reads with none). Subscribers past the server's bound
 (``--max-feeds``) are refused with 503 and cost nothing after that; the script counts how many were accepted.
 
@@ -185,6 +187,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--json")
     parser.add_argument("--micro", action="store_true")
+    parser.add_argument("--settle", type=float, default=0.0, metavar="S",
+                        help="seconds of unmeasured load after the streams connect, so that each stalled stream has "
+                             "filled its bounded buffers before the measured load (the steady state)")
     parser.add_argument("--max-feeds", type=int, help="the server's --max-feeds (default: its own)")
     parser.add_argument("--stalled", type=int, default=0, metavar="N", help="compare none with N stalled streams at once")
     args = parser.parse_args()
@@ -203,6 +208,8 @@ def main() -> None:
                 watcher = (Reader(url) if case == "reading" else Stalled(url) if case == "stalled"
                            else ManyStalled(url, args.stalled) if case == many else None)
                 time.sleep(0.2)
+                if args.settle and watcher is not None:
+                    run(load, args.connections, args.settle)
                 cpu = cpu_seconds(proc.pid)
                 result = run(load, args.connections, args.seconds)
                 cpu = cpu_seconds(proc.pid) - cpu

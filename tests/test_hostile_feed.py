@@ -80,10 +80,21 @@ def test_stalled_readers_do_not_hold_requests_up_and_hold_bounded_memory(server)
                 journal.record(namespace, "talend", "getIpAllowlist", "GET", "/security/ip-allowlist", "", 404, 1.0,
                                "127.0.0.1", b"x" * 200)
 
-        for _ in range(40):  # far more than the sockets hold: every stream ends up waiting on its full socket
-            server.call(burst, FEED_KEPT)
-            time.sleep(0.02)
+        for _ in range(10):  # in bursts the streams take in turn, until every one waits on its full socket
+            server.call(burst, FEED_KEPT // 2)
+            time.sleep(0.15)
         assert len(journal._feed) <= FEED_KEPT  # one ring for all readers, whatever they read
+        # every stream now waits on its own full socket: new requests wake nobody, nothing renders or writes for them
+        calls = []
+        take = journal.take
+        journal.take = lambda *args: calls.append(1) or take(*args)  # type: ignore[method-assign]
+        try:
+            for _ in range(5):
+                server.call(burst, 1000)
+                time.sleep(0.1)
+        finally:
+            del journal.take
+        assert calls == [], f"stalled streams read the feed {len(calls)} times"
         session = requests.Session()
         slowest = 0.0
         for _ in range(50):

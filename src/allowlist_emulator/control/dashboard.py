@@ -274,6 +274,7 @@ class Dashboard:
                     continue
                 quiet = 0.0
                 await asyncio.sleep(FLUSH_SECONDS)
+                await self._until_drained(request)  # a reader that is not reading: nothing taken, rendered or written
                 while not subscriber.closed:
                     items, behind = journal.take(subscriber, EVENTS_PER_WRITE)
                     if behind:  # it fell behind the feed: have the page reload the journal
@@ -287,6 +288,20 @@ class Dashboard:
         finally:
             journal.unsubscribe(subscriber)
         return response
+
+    @staticmethod
+    async def _until_drained(request: web.Request) -> None:
+        """Wait while more than :data:`SEND_BUFFER` bytes wait unsent for this reader (looking once a second); after
+        :data:`WRITE_SECONDS` its connection is closed."""
+        waited = 0.0
+        transport = request.transport
+        while transport is not None and transport.get_write_buffer_size() > SEND_BUFFER:
+            if waited >= WRITE_SECONDS:
+                transport.abort()
+                raise ConnectionResetError("the live-feed reader stopped reading")
+            await asyncio.sleep(min(LOOK_SECONDS, WRITE_SECONDS))
+            waited += min(LOOK_SECONDS, WRITE_SECONDS)
+            transport = request.transport
 
     @staticmethod
     async def _send(request: web.Request, response: web.StreamResponse, data: bytes) -> None:
