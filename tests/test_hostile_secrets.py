@@ -160,3 +160,12 @@ def test_the_admin_token_can_come_from_the_environment():
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_log_lines_are_redacted_by_header_and_parameter_names():
+    from allowlist_emulator.recording.redaction import redact_text
+
+    line = (f"record: GET https://api.example.com/x?access_token={SECRET}&limit=5 failed; "
+            f"Authorization : Basic {SECRET}; X-Client-Secret: {SECRET}; client_secret={SECRET}")
+    shown = redact_text(line)
+    assert leaks(shown) == 0 and "limit=5" in shown and "Authorization : <REDACTED>" in shown, shown
