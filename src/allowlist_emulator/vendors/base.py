@@ -48,6 +48,14 @@ class Vendor:
     #   recording.scenarios.Scenario), authorize(name, call) (sets the credential a step names)
     view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
     #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
+    operation_aliases: Mapping[str, str] = field(default_factory=dict, repr=False)  # an operationId the emulator used
+    #   before → the spec's (Talend adopted the vendor's names): fault rules and journal filters accept either
+
+    def operation_id(self, name: str) -> str | None:
+        """The spec's operationId that ``name`` means (itself, or the one an old name was renamed to); None: neither."""
+        if self.spec is not None and name in self.spec.by_id:
+            return name
+        return self.operation_aliases.get(name)
 
     def part(self, name: str) -> ModuleType:
         """The folder's module named by field ``name`` (``"contract"``, ``"scenarios"``), imported on first use: the
