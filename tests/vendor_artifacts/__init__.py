@@ -86,3 +86,23 @@ def check(vendor: str, response) -> None:
     if found:
         raise AssertionError(f"{request.method} {request.url} → {response.status_code} breaks {vendor}'s own "
                              f"document: {'; '.join(found)}\nbody: {response.text[:300]}")
+
+
+def sample_problems(vendor: str, method: str, path: str, status: int | None, body: Any) -> list[str]:
+    """What our spec (every ``$ref`` resolved, formats checked) says is wrong with a sample from the vendor's pages:
+    a response body when ``status`` is given, else a request body."""
+    import jsonschema
+
+    from allowlist_emulator.engine.spec import vendor_spec
+
+    operation = vendor_spec(vendor).resolved["paths"][path][method.lower()]
+    if status is None:
+        media = operation["requestBody"]["content"]
+    else:
+        media = operation["responses"][str(status)].get("content") or {}
+    schema = (media.get("application/json") or next(iter(media.values()), {})).get("schema")
+    if schema is None:
+        return [f"{method} {path} {status}: the spec gives no body schema"]
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    return [f"{method} {path} {status or 'request'}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in jsonschema.Draft202012Validator(schema, format_checker=checker).iter_errors(body)]
