@@ -51,3 +51,9 @@ ERROR_CODES_PAGE_SAMPLE = {"error": {"code": "DEV.CH.10001", "message": "Param i
 # User guide: where the whitelist applies, and who is exempt
 RESTRICTED_VISIBILITIES = ("Private", "Read-only for project members", "Read-only for tenant members")
 OWNER_EXEMPT_ACTIONS = ("view",)  # "Only whitelisted IP addresses and the repository owner can access the repository"
+
+# The pages above, as recorded in specs/codearts.yaml x-vendor-artifacts
+SOURCES = ("https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/ListTenantTrustedIpAddresses.html",
+           "https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/ListTrustedIpAddresses.html",
+           "https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/ErrorCode.html",
+           "https://support.huaweicloud.com/intl/tr-tr/usermanual-codeartsrepo/codeartsrepo_03_0138.html")

@@ -27,3 +27,7 @@ SAMPLES = [
      {"error": {"code": 222207919, "message": {"lang": "en-US",
                                                 "value": "Problem getting Roles at this time. Please try again at another time."}}}),
 ]
+
+# The pages above, as recorded in specs/hdp.yaml x-vendor-artifacts
+SOURCES = ("https://docs.progress.com/bundle/datadirect-hybrid-data-pipeline/page/Get-details-on-a-permission.html",
+           "https://docs.progress.com/bundle/datadirect-hybrid-data-pipeline-46/page/Get-permissions.html")

@@ -80,3 +80,7 @@ SAMPLES = [
                                             {"description": "Data Prep user2", "ip": "230.65.223.169"}]),
     ("POST", "/security/oauth/token", {"audience": "https://api.eu.cloud.talend.com/", "grant_type": "client_credentials"}),
 ]
+
+# The documents above, as recorded in specs/talend.yaml x-vendor-artifacts
+SOURCES = ("https://api.talend.com/apis/ip-allowlist/2021-03/", "https://api.talend.com/apis/oauth/2021-03/",
+           "https://help.qlik.com/talend/en-US/api-user-guide/Cloud/error-handling")
