@@ -9,8 +9,13 @@ import uuid
 
 import jsonschema
 import pytest
-from huaweicloudsdkcodeartsrepo.v4 import (AddTrustedIpAddressRequest, AddTrustedIpAddressRequestBody, CodeArtsRepoClient,
-                                           ListTenantTrustedIpAddressesRequest, ListTrustedIpAddressesRequest)
+from huaweicloudsdkcodeartsrepo.v4 import (
+    AddTrustedIpAddressRequest,
+    AddTrustedIpAddressRequestBody,
+    CodeArtsRepoClient,
+    ListTenantTrustedIpAddressesRequest,
+    ListTrustedIpAddressesRequest,
+)
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 

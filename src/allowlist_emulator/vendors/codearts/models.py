@@ -503,8 +503,8 @@ def decide(model: CodeArtsModel, query: Mapping[str, str], namespace: Any) -> di
     if user is not None and (not user.isdigit() or len(user) > 10):
         raise ApiError(400, f"user: {user!r} is not a user id (an integer)", field="user")
     repository_id = None
-    levels = [(model.tenant, "tenant", None)]
-    answer = {"ip": str(address), "action": action, "repository": None}
+    levels: list[tuple[Whitelist, str, int | None]] = [(model.tenant, "tenant", None)]
+    answer: dict[str, Any] = {"ip": str(address), "action": action, "repository": None}
     if query.get("repository"):
         text = query["repository"]
         if not text.isdigit() or int(text) not in model.repositories:
