@@ -16,6 +16,8 @@ REPOSITORY_LIST = "/v4/projects/{id}/trusted-ip-addresses"
 TENANT_ITEM = "/v4/tenant/trusted-ip-addresses/{ip_id}"
 REPOSITORY_ITEM = "/v4/projects/{id}/trusted-ip-addresses/{ip_id}"
 SEED_EXAMPLE_PATH = "/v4/tenant/setting/ip_addresses"  # seed 003's "Example Requests", beside its URI
+# The 2025 "Adding a Tenant IP Address Whitelist" page's example request: POST to this path (not served; x-fidelity)
+ADD_EXAMPLE_PATH = "/v4/tenant/setting/trusted-ip-addresses"
 
 # Value ranges on the pages ("Value range: 1~2147483647" etc.)
 BOUNDS = {"id": (1, 2147483647), "ip_id": (1, 2147483647), "offset": (0, 2147483647), "limit": (1, 100)}
@@ -39,8 +41,13 @@ SAMPLES = [
                                     "order_flag": 0}]),
 ]
 
+# The repository delete page's sample is `{ status: success }` (not JSON: unquoted); read as what it means
+SAMPLES.append(("DELETE", REPOSITORY_ITEM, 200, {"status": "success"}))
+
 # (method, spec path, status, the fields the page shows): samples cut short where the reference text ends
 PARTIAL = [
+    ("POST", TENANT_LIST, 200, {"id": "58119", "remark": "", "ip_range": "2.2.2.5", "ip_type": 0, "ip_start": "2.2.2.5",
+                                "ip_end": "2.2.2.5"}),
     ("POST", REPOSITORY_LIST, 200, {"id": "61366", "remark": "test12123", "ip_range": "1.0.0.1", "ip_type": 0}),
     ("PUT", REPOSITORY_ITEM, 200, {"id": "61366"}),
 ]
