@@ -202,3 +202,13 @@ def test_documented_requests_are_accepted_and_answered_in_the_vendors_schemas(ta
 def test_error_bodies_carry_the_general_pages_fields(talend):
     body = talend.get(PUBLIC, headers={"Authorization": "Bearer nope"}).json()
     assert {k: body[k] for k in doc.GENERAL_ERROR_SAMPLE} == doc.GENERAL_ERROR_SAMPLE
+
+
+def test_the_contract_cli_selects_an_operation_by_its_old_name(server, capsys):
+    from allowlist_emulator.cli import main
+
+    code = main(["contract", "talend", "--url", server.url, "--operation", "listIps", "--max-examples", "2",
+                 "--phases", "examples,coverage", "--seed", "3", "--no-stateful"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "retrieveIpEntries" in out
