@@ -49,13 +49,8 @@ class Vendor:
     view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
     #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
     operation_aliases: Mapping[str, str] = field(default_factory=dict, repr=False)  # an operationId the emulator used
-    #   before → the spec's (Talend adopted the vendor's names): fault rules and journal filters accept either
-
-    def operation_id(self, name: str) -> str | None:
-        """The spec's operationId that ``name`` means (itself, or the one an old name was renamed to); None: neither."""
-        if self.spec is not None and name in self.spec.by_id:
-            return name
-        return self.operation_aliases.get(name)
+    #   before → the spec's (Talend adopted the vendor's names): fault rules, journal filters and contract --operation
+    #   accept either (engine/faults.resolve_operation)
 
     def part(self, name: str) -> ModuleType:
         """The folder's module named by field ``name`` (``"contract"``, ``"scenarios"``), imported on first use: the
