@@ -28,6 +28,7 @@ VENDOR = Vendor(
     recorded_base=demo.RECORDED_BASE,
     contract=".contract",
     scenarios=".scenarios",
+    replication=".replicate",
     view="view.js",
     operation_aliases=aliases.OPERATION_ALIASES,
 )
