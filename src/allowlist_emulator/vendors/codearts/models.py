@@ -269,7 +269,7 @@ class Repository:
     visibility: str = PRIVATE
 
     @classmethod
-    def from_config(cls, item: Any, default_owner: int) -> "Repository":
+    def from_config(cls, item: Any, default_owner: int) -> Repository:
         if isinstance(item, Mapping):
             visibility = str(item.get("visibility", PRIVATE))
             if visibility not in VISIBILITIES:
@@ -290,7 +290,7 @@ class CodeArtsModel:
     aksk_failures: dict[str, int] = field(default_factory=dict)  # AK → signature failures in a row
     aksk_locked_until: dict[str, float] = field(default_factory=dict)  # AK → epoch seconds (emulator clock)
     max_entries: int = DEFAULT_MAX_ENTRIES
-    repository_info: dict[int, "Repository"] = field(default_factory=dict)  # id → owner and visibility (config)
+    repository_info: dict[int, Repository] = field(default_factory=dict)  # id → owner and visibility (config)
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
