@@ -39,7 +39,7 @@ def closed_after(sock: socket.socket, limit: float) -> float | None:
     while time.monotonic() - started < limit:
         try:
             chunk = sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             continue
         except ConnectionError:
             return time.monotonic() - started

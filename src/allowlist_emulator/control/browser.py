@@ -64,7 +64,7 @@ def local_name(name: str, bound: str | None) -> bool:
 
 
 class BrowserGuard:
-    def __init__(self, emulator: "Emulator"):
+    def __init__(self, emulator: Emulator):
         self.em = emulator
 
     def problem(self, request: web.Request) -> tuple[str, str] | None:
@@ -73,19 +73,19 @@ class BrowserGuard:
         host = headers.get("Host")
         if not self.em.options.admin_token and host is not None:
             if not local_name(_hostname(host), self.em.listeners.host):
-                return ("Host", f"Host: {host[:100]!r} is not a name of this emulator; without --admin-token the "
+                return "Host", (f"Host: {host[:100]!r} is not a name of this emulator; without --admin-token the "
                                 "control plane answers only localhost, a loopback address or the address it listens on "
                                 "(a page elsewhere that re-points its own name here is refused: DNS rebinding)")
         if request.method in SAFE_METHODS:
             return None
         origin = headers.get("Origin")
         if origin is not None and not self._same_origin(origin, host):
-            return ("Origin", f"Origin: {origin[:100]!r} is another site; the control plane takes changes only from "
+            return "Origin", (f"Origin: {origin[:100]!r} is another site; the control plane takes changes only from "
                               "its own pages or from clients that are not browsers (no Origin header)")
         site = headers.get("Sec-Fetch-Site")
         if site is not None and site.lower() in ("cross-site", "same-site"):
-            return ("Sec-Fetch-Site", f"Sec-Fetch-Site: {site[:40]!r}: the control plane takes changes only from its own "
-                                      "pages or from clients that are not browsers")
+            return "Sec-Fetch-Site", (f"Sec-Fetch-Site: {site[:40]!r}: the control plane takes changes only from its "
+                                      "own pages or from clients that are not browsers")
         return None
 
     @staticmethod

@@ -68,7 +68,7 @@ MAX_FEEDS = 32  # live-feed readers at once (--max-feeds); one more is refused w
 class Subscriber:
     """One live-feed reader: a namespace and how far it has read (the number of the last feed item it took)."""
 
-    __slots__ = ("namespace", "cursor", "closed")
+    __slots__ = ("closed", "cursor", "namespace")
 
     def __init__(self, namespace: str, cursor: int):
         self.namespace = namespace
