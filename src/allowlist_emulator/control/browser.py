@@ -71,11 +71,10 @@ class BrowserGuard:
         """(field, message) when ``request`` must be refused, else None."""
         headers = request.headers
         host = headers.get("Host")
-        if not self.em.options.admin_token and host is not None:
-            if not local_name(_hostname(host), self.em.listeners.host):
-                return "Host", (f"Host: {host[:100]!r} is not a name of this emulator; without --admin-token the "
-                                "control plane answers only localhost, a loopback address or the address it listens on "
-                                "(a page elsewhere that re-points its own name here is refused: DNS rebinding)")
+        if not self.em.options.admin_token and host is not None and not local_name(_hostname(host), self.em.listeners.host):
+            return "Host", (f"Host: {host[:100]!r} is not a name of this emulator; without --admin-token the control "
+                            "plane answers only localhost, a loopback address or the address it listens on (a page "
+                            "elsewhere that re-points its own name here is refused: DNS rebinding)")
         if request.method in SAFE_METHODS:
             return None
         origin = headers.get("Origin")
