@@ -179,3 +179,30 @@ def test_a_reader_that_takes_nothing_for_the_write_bound_is_disconnected(monkeyp
             assert not journal.subscribers, "a reader that read nothing kept its stream"
         finally:
             sock.close()
+
+
+def test_a_quiet_stream_gets_keep_alives_while_other_namespaces_are_busy(monkeypatch):
+    from allowlist_emulator.control import dashboard
+
+    monkeypatch.setattr(dashboard, "KEEPALIVE_SECONDS", 0.5)
+    with EmulatorServer() as running:
+        journal = running.emulator.journal
+        with requests.get(running.url + "/_emulator/events", params={"namespace": "quiet"}, stream=True, timeout=10) as feed:
+            lines = feed.iter_lines(decode_unicode=True)
+            assert next(lines) == "retry: 2000"
+
+            def busy():
+                journal.record("loud", "talend", "getIpAllowlist", "GET", "/security/ip-allowlist", "", 200, 1.0,
+                               "127.0.0.1", b"")
+
+            deadline = time.time() + 10
+            seen = None
+            for _ in range(30):
+                running.call(busy)
+                time.sleep(0.1)
+            while time.time() < deadline:
+                line = next(lines)
+                if line.startswith(":") or line.startswith("event: request"):
+                    seen = line
+                    break
+    assert seen == ": keep-alive", seen

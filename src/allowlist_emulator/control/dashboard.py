@@ -262,27 +262,26 @@ class Dashboard:
         try:
             await response.prepare(request)
             await self._send(request, response, b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
-            quiet = 0.0
+            loop = asyncio.get_running_loop()
+            written = loop.time()
             while not subscriber.closed:
-                if not await journal.wait(subscriber, LOOK_SECONDS):
-                    if request.transport is None or request.transport.is_closing():
-                        break  # the reader went away: its slot is free at once, not at the next keep-alive
-                    quiet += LOOK_SECONDS
-                    if quiet >= KEEPALIVE_SECONDS:
-                        quiet = 0.0
-                        await self._send(request, response, b": keep-alive\n\n")
-                    continue
-                quiet = 0.0
-                await asyncio.sleep(FLUSH_SECONDS)
-                await self._until_drained(request)  # a reader that is not reading: nothing taken, rendered or written
-                while not subscriber.closed:
-                    items, behind = journal.take(subscriber, EVENTS_PER_WRITE)
-                    if behind:  # it fell behind the feed: have the page reload the journal
-                        await self._send(request, response, b"event: reload\ndata: {}\n\n")
-                    elif items:
-                        await self._send(request, response, b"".join(self._event(item) for item in items))
-                    else:
-                        break
+                if await journal.wait(subscriber, LOOK_SECONDS):
+                    await asyncio.sleep(FLUSH_SECONDS)
+                    await self._until_drained(request)  # a reader that is not reading: nothing taken, rendered, written
+                    while not subscriber.closed:
+                        items, behind = journal.take(subscriber, EVENTS_PER_WRITE)
+                        if behind:  # it fell behind the feed: have the page reload the journal
+                            await self._send(request, response, b"event: reload\ndata: {}\n\n")
+                        elif items:
+                            await self._send(request, response, b"".join(self._event(item) for item in items))
+                        else:
+                            break
+                        written = loop.time()
+                elif request.transport is None or request.transport.is_closing():
+                    break  # the reader went away: its slot is free at once, not at the next keep-alive
+                if loop.time() - written >= KEEPALIVE_SECONDS:  # nothing of its namespace for a while
+                    await self._send(request, response, b": keep-alive\n\n")
+                    written = loop.time()
         except (ConnectionError, asyncio.CancelledError, asyncio.TimeoutError, RuntimeError):
             pass  # the browser went away or stopped reading (RuntimeError: aiohttp's "cannot write to closing transport")
         finally:
