@@ -206,3 +206,47 @@ def test_a_quiet_stream_gets_keep_alives_while_other_namespaces_are_busy(monkeyp
                     seen = line
                     break
     assert seen == ": keep-alive", seen
+
+
+def test_stalled_streams_do_not_hold_the_shutdown_up():
+    import signal
+    import subprocess
+    import sys
+
+    from .support import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "allowlist_emulator.cli", "serve", "--port", str(port), "--vendor", "talend"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    streams = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: _up(url), 60)
+        for _ in range(3):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(b"GET /_emulator/events?namespace=default HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            streams.append(sock)
+        time.sleep(0.3)
+        session = requests.Session()
+        for _ in range(2000):  # far more than the streams' buffers hold: each waits on its reader
+            session.get(url + "/security/ip-allowlist", headers=TALEND, timeout=10)
+        time.sleep(0.5)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        assert time.monotonic() - started < 5, "stalled streams held the shutdown up"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for sock in streams:
+            sock.close()
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url + "/_emulator/health", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False

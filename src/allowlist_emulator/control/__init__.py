@@ -292,6 +292,6 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     app.router.add_route("GET", PREFIX + "/ui/", control.browser_only(dashboard.slash))  # relative URLs need no slash
 
     async def close_feeds(_app: web.Application) -> None:
-        emulator.journal.close_feed()
+        dashboard.close_streams()
 
     app.on_shutdown.append(close_feeds)

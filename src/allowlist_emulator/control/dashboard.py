@@ -167,6 +167,7 @@ class Dashboard:
         # each served vendor's view of its state (vendors/<key>/view.js), an ES module the page imports
         self.views = {key: vendor.file(vendor.view).read_bytes() for key, vendor in emulator.vendors.items() if vendor.view}
         self._rendered: dict[int, bytes] = {}  # journal entry number → its event, shared by the streams
+        self._streams: dict[int, web.Request] = {}  # the live feeds being served (a request is not hashable)
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
@@ -259,6 +260,7 @@ class Dashboard:
         if sock is not None:  # a fixed, small kernel buffer: a reader that stops reading fills it (and stalls) soon
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        self._streams[id(request)] = request
         try:
             await response.prepare(request)
             await self._send(request, response, b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
@@ -286,7 +288,17 @@ class Dashboard:
             pass  # the browser went away or stopped reading (RuntimeError: aiohttp's "cannot write to closing transport")
         finally:
             journal.unsubscribe(subscriber)
+            self._streams.pop(id(request), None)
         return response
+
+    def close_streams(self) -> None:
+        """The server is stopping: end every live feed; one whose reader left data unread is cut at once (its write
+        would otherwise hold the shutdown up to :data:`WRITE_SECONDS`)."""
+        self.em.journal.close_feed()
+        for request in list(self._streams.values()):
+            transport = request.transport
+            if transport is not None and transport.get_write_buffer_size() > 0:
+                transport.abort()
 
     @staticmethod
     async def _until_drained(request: web.Request) -> None:
