@@ -51,6 +51,7 @@ SENT = {
     "client-secret": dict(json={"client-secret": SECRET}),
     "clientSecret": dict(json={"clientSecret": SECRET}),
     "Password nested": dict(json={"user": {"name": "u", "Password": SECRET}}),
+    "a list under a secret's name": dict(json={"client_secret": [SECRET], "token": {"value": SECRET}}),
     "X-Client-Secret header": dict(headers={"X-Client-Secret": SECRET}),
     "access_token in the query": dict(params={"access_token": SECRET}),
     "accessToken in the query": dict(params={"accessToken": SECRET}),
@@ -128,6 +129,7 @@ def test_secret_names_in_any_spelling():
     for name in ("token_type", "expires_in", "client_id", "X-Sdk-Date", "Content-Type", "ipAddress", "description"):
         assert not secret_name(name), name
     assert masked({"a": {"clientSecret": "x", "token_type": "Bearer"}}) == {"a": {"clientSecret": "<REDACTED>", "token_type": "Bearer"}}
+    assert masked({"password": ["x", {"y": 1, "z": None}], "ok": True}) == {"password": ["<REDACTED>", {"y": "<REDACTED>", "z": None}], "ok": True}
 
 
 def test_issued_tokens_do_not_follow_the_seed():

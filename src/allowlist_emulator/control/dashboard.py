@@ -123,9 +123,13 @@ def row(emulator: "Emulator", entry: Entry, kept: tuple | None) -> dict:
     """A journal row for the page: the entry without its body, its query redacted, plus the vendor's error."""
     data = entry.to_json()
     data.pop("body")
-    if entry.query:
-        data["query"] = redacted(entry, kept).uri.partition("?")[2]
-    data["error"] = error_of(emulator, entry, kept)
+    failed = entry.status >= 400 and kept is not None and bool(kept[2])
+    shown = redacted(entry, kept) if entry.query or failed else None
+    if entry.query and shown is not None:
+        data["query"] = shown.uri.partition("?")[2]
+    data["error"] = None
+    if failed and shown is not None and kept is not None:  # read from the answer as shown: a message may quote a secret
+        data["error"] = error_of(emulator, entry, (kept[0], kept[1], shown.response_body))
     data["kept"] = kept is not None
     return data
 

@@ -328,8 +328,9 @@ class Redactor:
     def _walk(self, node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and secret_name(key) and not isinstance(value, (dict, list, bool)) and value is not None:
-                    self._remember(value, force=True)
+                if isinstance(key, str) and secret_name(key) and not isinstance(value, bool) and value is not None:
+                    for leaf in _leaves(value):  # {"client_secret": ["..."]} hides nothing
+                        self._remember(leaf, force=True)
                 else:
                     self._walk(value)
         elif isinstance(node, list):
@@ -412,12 +413,33 @@ def redact_text(text: str) -> str:
     return _LOG_PARAM.sub(lambda m: m.group(1) + PLACEHOLDER, _LOG_HEADER.sub(lambda m: m.group(1) + m.group(2) + PLACEHOLDER, text))
 
 
+def _leaves(node: Any) -> Iterable[Any]:
+    """The scalars in a JSON value (itself, when it is one)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _leaves(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item)
+    elif node is not None and not isinstance(node, bool):
+        yield node
+
+
+def _hidden(node: Any) -> Any:
+    """``node`` with every scalar in it replaced by :data:`PLACEHOLDER` (the value of a secret's field)."""
+    if isinstance(node, dict):
+        return {key: _hidden(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_hidden(item) for item in node]
+    return node if node is None or isinstance(node, bool) else PLACEHOLDER
+
+
 def masked(node: Any) -> Any:
     """A copy of a JSON document with the value of every secret field (:data:`SECRET_FIELDS`: ``password``,
     ``access_token``, ...) replaced by :data:`PLACEHOLDER`, for showing state (the dashboard) without its secrets."""
     if isinstance(node, dict):
-        return {key: PLACEHOLDER if isinstance(key, str) and secret_name(key) and value is not None
-                and not isinstance(value, (dict, list, bool)) else masked(value) for key, value in node.items()}
+        return {key: _hidden(value) if isinstance(key, str) and secret_name(key) else masked(value)
+                for key, value in node.items()}
     if isinstance(node, list):
         return [masked(item) for item in node]
     return node
