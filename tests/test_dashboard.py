@@ -23,6 +23,7 @@ from allowlist_emulator.app import Options
 from allowlist_emulator.control.dashboard import COOKIE, session_value
 from allowlist_emulator.engine.journal import FEED_QUEUE, Journal
 from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
 
 from .support import VendorClient, need_tool
 
@@ -125,7 +126,7 @@ def b2core(dash, namespace):
 # -- in the browser ------------------------------------------------------------------------------------------------------
 def test_page_loads_without_script_errors_and_shows_every_vendor(ui):
     cards = ui(".vendor")
-    ui.expect(cards).to_have_count(4)
+    ui.expect(cards).to_have_count(len(REGISTRY))
     for key, title in [("hdp", "Hybrid Data Pipeline"), ("talend", "Talend Cloud"), ("codearts", "CodeArts Repo"), ("b2core", "B2Core")]:
         ui.expect(ui(f"#vendor-{key} h2")).to_contain_text(title)
     ui.expect(ui("#vendor-hdp")).to_contain_text("IP filtering (configuration 8)")

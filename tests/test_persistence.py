@@ -539,7 +539,7 @@ def _loaded_copy(state_file: Path, tmp: Path, vendors) -> dict:
 def test_every_write_operation_is_saved(tmp_path):
     """After each write operation of each vendor's spec (and the control plane's), the file holds exactly the live state."""
     state_file = tmp_path / "state.db"
-    vendors = ("talend", "hdp", "codearts", "b2core")
+    vendors = tuple(REGISTRY)
     ns = {"X-Emulator-Namespace": "rt"}
     with EmulatorServer(Options(vendors=vendors, seed=9, state_file=str(state_file))) as server:
         url = server.url

@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 from allowlist_emulator.engine.spec import vendor_spec
+from allowlist_emulator.vendors import REGISTRY
 
-VENDORS = ("hdp", "codearts", "talend", "b2core")
+VENDORS = tuple(REGISTRY)
 
 
 def _examples(node: Any, where: str) -> Iterator[tuple[str, dict, Any]]:
