@@ -53,7 +53,7 @@ class Emulator:
             raise ValueError(f"--mount: unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
         self.vendors = {key: REGISTRY[key].loaded(options.mounts.get(key)) for key in options.vendors}
         config = options.config or {}
-        check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
+        check_config(config, REGISTRY)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
         self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
         self.faults = Faults(options.seed)

@@ -18,7 +18,7 @@ from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
-from ..recording.redaction import masked
+from ..redaction import masked
 from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError

@@ -17,22 +17,11 @@ from typing import Any, Callable, Mapping
 
 import jsonschema_rs
 
+from ..errors import Problem  # noqa: F401 (re-exported: where the engine and vendors find it)
+
 MISSING: Any = object()
 _INT = re.compile(r"^-?[0-9]{1,30}$")
 _MAX_MESSAGE = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    location: str  # path | query | header | body
-    field: str  # the field named in the vendor's error message
-    message: str  # what is wrong with it
-    status: int = 400
-    kind: str = "validation"
-    rule: str = ""  # the failed JSON Schema keyword as jsonschema_rs names it (Required, Type, Enum, Minimum, ...), if any
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
 
 
 class RequestInvalid(Exception):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from .clock import Clock
-from ..engine.errors import LIMIT, ApiError
+from ..errors import LIMIT, ApiError
 from ..fake import generated_config
 
 _random_bits = random.SystemRandom().getrandbits  # os.urandom, as uuid4 uses

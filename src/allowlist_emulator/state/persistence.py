@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
-from ..engine.context import dumps
-from ..engine.errors import ApiError
+from ..errors import ApiError
+from ..jsonio import dumps
 from .changes import Entries, capture, rebuild
 
 if TYPE_CHECKING:  # pragma: no cover
