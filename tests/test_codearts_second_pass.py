@@ -45,7 +45,7 @@ def _send(signed: Signed, prepared, **extra_headers) -> requests.Response:
 
 
 def test_bad_signature_beside_a_valid_token_is_401(signed):
-    method, url, headers, body = signed.prepare()
+    _method, url, headers, _body = signed.prepare()
     tampered = dict(headers, Authorization=headers["Authorization"][:-4] + "0000")
     response = requests.get(url, headers={**tampered, **TOKEN}, timeout=10)
     _apigw(response, "verify aksk signature fail")
@@ -105,7 +105,7 @@ def test_official_sdk_with_a_wrong_sk_fails_even_with_a_valid_token(server):
 
 def test_bad_signatures_beside_a_token_count_towards_the_lock(signed):
     for _ in range(5):
-        method, url, headers, body = signed.prepare(sk="wrong")
+        _method, url, headers, _body = signed.prepare(sk="wrong")
         _apigw(requests.get(url, headers={**headers, **TOKEN}, timeout=10), "verify aksk signature fail")
     _apigw(_send(signed, signed.prepare(), **TOKEN), "reach the limit")
 

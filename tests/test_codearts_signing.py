@@ -163,10 +163,10 @@ def test_unknown_ak(signed):
 
 def test_lockout_after_five_failures_then_unlock(signed):
     good = signed.prepare()
-    for attempt in range(4):
+    for _attempt in range(4):
         _apigw(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
     assert signed.send(good).status_code == 200  # a success resets the count
-    for attempt in range(5):
+    for _attempt in range(5):
         _apigw(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
     locked = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
     assert _apigw(signed.send(signed.prepare()), locked)["error_msg"] == locked

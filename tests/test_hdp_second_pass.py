@@ -248,7 +248,7 @@ def test_configurations_seed_from_config():
 
     model = HdpModel.seeded({"configurations": {1: "|", 8: "false"}}, None, Clock())
     assert model.configuration(1)["value"] == "|" and model.filtering == "false"
-    with pytest.raises(ValueError, match="configurations.3"):
+    with pytest.raises(ValueError, match=r"configurations.3"):
         HdpModel.seeded({"configurations": {3: "2"}}, None, Clock())
     with pytest.raises(ValueError, match="9 is not a configuration id"):
         HdpModel.seeded({"configurations": {9: "x"}}, None, Clock())

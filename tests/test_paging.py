@@ -29,7 +29,7 @@ def test_window_does_not_walk_past_the_page():
 
 def test_window_past_the_middle_walks_from_the_end_with_the_same_answer():
     items = {i: f"v{i}" for i in range(101)}
-    for offset in range(0, 110):
+    for offset in range(110):
         for limit in (0, 1, 3, 20, 200):
             assert window(items.values(), offset, limit) == list(items.values())[offset:offset + limit], (offset, limit)
     assert window(list(range(10)), 8, 5) == [8, 9]  # lists too

@@ -254,7 +254,8 @@ FOREIGN = {
     "text": lambda p: p.write_text("hello, world\n"),
     "empty": lambda p: p.write_bytes(b""),
     "other sqlite database": lambda p: _sqlite_file(p),
-    "json-lines of an earlier version": lambda p: p.write_text('{"format": "allowlist-emulator-state", "version": 1}\n{"namespace": "default", "vendors": {}}\n'),
+    "json-lines of an earlier version":
+        lambda p: p.write_text('{"format": "allowlist-emulator-state", "version": 1}\n{"namespace": "default", "vendors": {}}\n'),
     "older schema version": lambda p: _sqlite_file(p, APPLICATION_ID, 1),
     "newer schema version": lambda p: _sqlite_file(p, APPLICATION_ID, SCHEMA_VERSION + 1),
 }
@@ -341,7 +342,8 @@ def test_reset_of_one_vendor_or_namespace_and_restore_are_durable_and_namespaces
         url = server.url
         for ns in (a, b):
             assert requests.post(url + TENANT.format(2), json={"adminAPI": [{"startAddress": "10.0.0.2"}]}, auth=ADMIN, headers=ns).status_code == 201
-            assert requests.post(url + "/security/ip-allowlist", json={"enabled": False, "description": ns["X-Emulator-Namespace"], "ips": [{"ip": "1.2.3.4", "description": "office"}]},
+            assert requests.post(url + "/security/ip-allowlist",
+                                 json={"enabled": False, "description": ns["X-Emulator-Namespace"], "ips": [{"ip": "1.2.3.4", "description": "office"}]},
                                  headers={**talend, **ns}).status_code == 201
         assert requests.post(url + "/_emulator/reset", params={"vendor": "hdp"}, headers=a).status_code == 200
         assert requests.post(url + "/_emulator/reset", headers=b).status_code == 200
@@ -586,7 +588,8 @@ def test_every_write_operation_is_saved(tmp_path):
         codearts = {"headers": {"X-Auth-Token": "codearts-token"}}
         for base, kind in (("/v4/tenant/trusted-ip-addresses", "TenantTrustedIpAddress"), ("/v4/projects/1001/trusted-ip-addresses", "TrustedIpAddress")):
             rule = call("POST", base, 200, "codearts", operation=f"Add{kind}", json={"ip_type": 0, "ip_start": "10.3.0.1"}, **codearts).json()
-            other = call("POST", base, 200, "codearts", operation=f"Add{kind}", json={"ip_type": 1, "ip_start": "10.3.0.5", "ip_end": "10.3.0.9"}, **codearts).json()
+            other = call("POST", base, 200, "codearts", operation=f"Add{kind}",
+                         json={"ip_type": 1, "ip_start": "10.3.0.5", "ip_end": "10.3.0.9"}, **codearts).json()
             call("PUT", f"{base}/{rule['id']}", 200, "codearts", operation=f"Update{kind}", json={"view_flag": 1, "remark": "r"}, **codearts)
             call("DELETE", f"{base}/{other['id']}", 200, "codearts", operation=f"Delete{kind}", **codearts)
 

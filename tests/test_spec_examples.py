@@ -64,5 +64,5 @@ def test_the_check_catches_a_wrong_example():
         "examples": {"bad": {"value": {"id": 1998}}}}}}}}}}}
     found = list(_examples(spec, "#"))
     assert len(found) == 1
-    where, schema, value = found[0]
+    _where, schema, value = found[0]
     assert not jsonschema.Draft202012Validator(schema).is_valid(value)

@@ -142,7 +142,7 @@ def _event_loop(choice: str):
             import uvloop
         except ImportError:
             if choice == "uvloop":
-                raise SystemExit("allowlist-emulator: --loop uvloop: uvloop is not installed (pip install 'allowlist-emulator[fast]')")
+                raise SystemExit("allowlist-emulator: --loop uvloop: uvloop is not installed (pip install 'allowlist-emulator[fast]')") from None
         else:
             return uvloop.new_event_loop()
     return None  # aiohttp makes the asyncio loop

@@ -165,7 +165,7 @@ class Control:
         rules = data if isinstance(data, list) else [data]
         added = []
         try:
-            for index, rule in enumerate(rules):
+            for index, rule in enumerate(rules):  # noqa: B007 (index names the refused rule below)
                 added.append(self.em.faults.add(rule, namespace.name, self.em.vendors))
         except ValueError as exc:
             for rule in added:

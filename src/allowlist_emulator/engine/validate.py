@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import jsonschema_rs
 
-from ..errors import Problem  # noqa: F401 (re-exported: where the engine and vendors find it)
+from ..errors import Problem
 
 MISSING: Any = object()
 _INT = re.compile(r"^-?[0-9]{1,30}$")

@@ -86,7 +86,7 @@ def _json_equal(recorded: Any, got: Any) -> bool:
     if isinstance(recorded, dict):
         return isinstance(got, dict) and recorded.keys() == got.keys() and all(_json_equal(recorded[k], got[k]) for k in recorded)
     if isinstance(recorded, list):
-        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got))
+        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got, strict=True))
     if isinstance(recorded, bool) or isinstance(got, bool):
         return type(recorded) is type(got) and recorded == got
     return recorded == got

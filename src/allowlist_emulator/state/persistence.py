@@ -221,7 +221,7 @@ class StateFile:
             if db is not None:
                 db.close()
                 db = None
-            for side, was in zip(sidecars, existed):  # what our read-only look created beside the file goes again
+            for side, was in zip(sidecars, existed, strict=True):  # what our read-only look created beside the file goes again
                 if not was:
                     side.unlink(missing_ok=True)
             raise

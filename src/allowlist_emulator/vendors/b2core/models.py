@@ -11,7 +11,8 @@ Config (``vendors: {b2core: {...}}`` in the ``--config`` YAML)::
       - {ipAddress: 10.6.6.6, policy: deny, ttl: 3600}
 
 Times are whole epoch seconds on the namespace's emulator clock. ``expireTime`` = ``updateTime`` + ``ttl``; ``ttl`` 0
-means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string). Expired policies stay listed; they only stop counting in :func:`decide`.
+means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string).
+Expired policies stay listed; they only stop counting in :func:`decide`.
 
 Policies live in a dict in insertion order. Ids are ObjectId-like (creation second, a random part, a counter), so
 while the clock only moves forward insertion order *is* the default order (createTime, then addressId) and the

@@ -306,7 +306,7 @@ class TalendModel:
         state after every update, then store. Entries keep their place."""
         self._check_limit(len(policy.entries), 402)
         changes = [(where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block))
-                   for (where, block, item), entry_id in zip(parsed, ids)]
+                   for (where, block, item), entry_id in zip(parsed, ids, strict=True)]
         updated = {entry.id: entry for _, entry in changes}
         others = [entry for entry_id, entry in policy.entries.items() if entry_id not in updated]
         self._check_duplicates(changes, others, 400)
