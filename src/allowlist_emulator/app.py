@@ -100,9 +100,10 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _unknown_path)  # not .*: a decoded %0A in the path must match too
-    if emulator.state_file is not None:
+    state_file = emulator.state_file
+    if state_file is not None:
         async def close_state_file(_app: web.Application) -> None:
-            emulator.state_file.close()
+            state_file.close()
 
         app.on_cleanup.append(close_state_file)
     return app

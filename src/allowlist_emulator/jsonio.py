@@ -9,7 +9,7 @@ from typing import Any
 try:  # ~10x faster than the stdlib on a list page (a large share of a request's cost); the bytes are the same
     import orjson
 except ImportError:  # pragma: no cover - optional; the stdlib encoder below is the fallback
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 _stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ascii_dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -142,7 +142,7 @@ class Dashboard:
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
-        return bool(token) and not authorized(request, token, self.admin_header)
+        return token is not None and token != "" and not authorized(request, token, self.admin_header)
 
     async def page(self, request: web.Request) -> web.Response:
         if self._locked(request):
@@ -235,7 +235,7 @@ class Dashboard:
                     subscriber.overflowed = False
                     await response.write(b"event: reload\ndata: {}\n\n")
                     continue
-                chunk = []
+                chunk: list[bytes] = []
                 while subscriber.items and len(chunk) < EVENTS_PER_WRITE:
                     chunk.append(self._event(subscriber.items.popleft()))
                 if chunk:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 from aiohttp import web
 from yarl import URL
 
 from ..addresses import IPAddress, address_text, normalise_client
 from ..jsonio import dumps
+from ..state.model import M
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -42,8 +43,9 @@ def _client_of(text: str | None, mapped_as_ipv4: bool = True) -> tuple[Any, str 
     return hit
 
 
-class Ctx:
-    """One request on its way through auth, validation and the handler."""
+class Ctx(Generic[M]):
+    """One request on its way through auth, validation and the handler. ``Ctx[TalendModel]``: ``ctx.model`` is
+    Talend's; a handler annotated with plain ``Ctx`` sees ``Any``."""
 
     __slots__ = (
         "request",
@@ -63,7 +65,7 @@ class Ctx:
         "_model",
     )
 
-    def __init__(self, request: web.Request, op: "Operation | None", vendor: "Vendor", namespace: "Namespace", emulator: "Emulator",
+    def __init__(self, request: web.Request, op: Operation | None, vendor: Vendor[M], namespace: Namespace, emulator: Emulator,
                  routed: str | None = None):
         self.request = request
         self._routed = routed  # under /_ns/<name>/: the rest of the raw path (engine/url_namespace.py)
@@ -79,7 +81,7 @@ class Ctx:
         self._request_id: str | None = None
         self._client: Any = False
         self._client_text: str | None = None
-        self._model: Any = None
+        self._model: M | None = None
 
     @property
     def url(self) -> URL:
@@ -89,11 +91,11 @@ class Ctx:
         return URL.build(path=self._routed, query_string=self.request.rel_url.raw_query_string, encoded=True)
 
     @property
-    def model(self) -> Any:
+    def model(self) -> M:
         """This vendor's state in the request's namespace."""
         model = self._model
         if model is None:  # handlers ask several times per request; the namespace is looked up once
-            model = self._model = self.namespace.model(self.vendor.key)
+            model = self._model = cast(M, self.namespace.model(self.vendor.key))  # the namespace keeps it by key
         return model
 
     @property

@@ -100,7 +100,7 @@ def _json(body: bytes) -> Any:
 
 
 def _is_form(content_type: str | None) -> bool:
-    return bool(content_type) and "x-www-form-urlencoded" in content_type.lower()
+    return content_type is not None and "x-www-form-urlencoded" in content_type.lower()
 
 
 def body_matches(recorded: bytes | None, got: bytes | None, content_type: str = "", recorded_type: str | None = None) -> bool:
@@ -157,7 +157,7 @@ class Replayer:
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], stream: IO[str] | None = None) -> "Replayer":
-        items = []
+        items: list[tuple[str, Interaction]] = []
         for path in paths:
             items.extend((str(path), item) for item in cas.load(path))
         return cls(items, stream)

@@ -8,26 +8,32 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping
 
 from aiohttp import web
 
 from ..engine.context import Ctx
 from ..engine.errors import ApiError
 from ..engine.spec import Spec, check_handlers, vendor_spec
+from ..state.model import M, ModelType
 
-Handler = Callable[[Ctx], web.Response]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..state import Namespace
+
+Handler = Callable[[Ctx[M]], web.Response]
 
 
 @dataclass(frozen=True)
-class Vendor:
+class Vendor(Generic[M]):
+    """``Vendor[TalendModel]``: the record, typed by the vendor's model class ``M`` (a ``state.model.Model``)."""
+
     key: str  # talend | hdp | codearts | b2core
     title: str
-    handlers: dict[str, Handler]  # operationId → handler (handlers.py)
-    model: Any  # class with seeded(config, rng, clock), to_json(), from_json(data, config, rng, clock) (models.py)
-    render_error: Callable[[ApiError, Ctx | None], web.Response]  # errors.py
-    authenticate: Callable[[Ctx], None]  # auth.py: sets ctx.identity or raises ApiError
-    decide: Callable[[Any, Mapping[str, str], Any], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
+    handlers: Mapping[str, Handler[M]]  # operationId → handler (handlers.py)
+    model: ModelType[M]  # the model class: seeded(config, rng, clock), from_json(data, config, rng, clock); to_json()
+    render_error: Callable[[ApiError, Ctx[M] | None], web.Response]  # errors.py
+    authenticate: Callable[[Ctx[M]], None]  # auth.py: sets ctx.identity or raises ApiError
+    decide: Callable[[M, Mapping[str, str], Namespace], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
     prefixes: tuple[str, ...]  # path prefixes this vendor answers 404/405 for, relative to ``mount``
     config_schema: dict  # JSON Schema of ``vendors.<key>`` in --config (config.py); engine/config.py assembles them
     demo: tuple[str, ...] = ()  # lines for the serve banner
@@ -68,7 +74,7 @@ class Vendor:
             raise LookupError(f"vendor {self.key}: no folder for {self.package!r}")
         return Path(spec.origin).with_name(name)
 
-    def loaded(self, mount: str | None = None) -> "Vendor":
+    def loaded(self, mount: str | None = None) -> Vendor[M]:
         """A copy with the spec loaded (and checked against the handlers), mounted at ``mount``."""
         spec = vendor_spec(self.key)
         check_handlers(spec, self.handlers)

@@ -376,6 +376,10 @@ def _ttl(ttl: int, at: int) -> int:
     return ttl
 
 
+def _between(attribute: str, start: int, end: int) -> Callable[[Policy], bool]:
+    return lambda p: start <= getattr(p, attribute) < end
+
+
 def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
     """One predicate for every ``filter[...]`` given (AND); None when there are none. Values are checked first."""
     tests: list[Callable[[Policy], bool]] = []
@@ -383,13 +387,15 @@ def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
         block = check_ip(filters["ip"], "filter[ip]")
         tests.append(lambda p: p.block == block)
     if "policy" in filters:
-        tests.append(lambda p, value=filters["policy"]: p.policy == value)
+        policy = filters["policy"]
+        tests.append(lambda p: p.policy == policy)
     if "ttl" in filters:
-        tests.append(lambda p, value=filters["ttl"]: p.ttl == value)
+        ttl = filters["ttl"]
+        tests.append(lambda p: p.ttl == ttl)
     for name, attribute in (("createTime", "created"), ("updateTime", "updated"), ("expireTime", "shown_expiry")):
         if name in filters:
             start, end = day_or_second(filters[name], f"filter[{name}]")
-            tests.append(lambda p, a=attribute, s=start, t=end: s <= getattr(p, a) < t)
+            tests.append(_between(attribute, start, end))
     if not tests:
         return None
     return lambda p: all(test(p) for test in tests)

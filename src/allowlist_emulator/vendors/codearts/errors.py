@@ -86,7 +86,7 @@ def _validation(err: ApiError, ctx: Ctx | None) -> ApiError:
     if found == "Range":  # a number too large for a double (1e400): say so, whatever the field's rule
         return invalid(err.message)
     rule = _field_rules().get(err.field or "")
-    if rule and found == "Type":  # e.g. "1" for ip_type (older pages list it as String): name the JSON type too
+    if rule and found == "Type" and problem is not None:  # e.g. "1" for ip_type (older pages list it as String): the JSON type too
         return invalid(f"{err.field} {rule} ({problem.message})")
     return invalid(f"{err.field} {rule}" if rule else err.message)
 

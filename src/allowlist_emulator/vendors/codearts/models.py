@@ -320,7 +320,7 @@ class CodeArtsModel:
         target = repository if repository is not None else self.tenant
         for index, item in enumerate(items):
             try:
-                numbers = {name: int(item.get(name, 0)) for name in ("ip_type", "order_flag") + FLAGS}
+                numbers: dict[str, Any] = {name: int(item.get(name, 0)) for name in ("ip_type", "order_flag") + FLAGS}
                 if numbers["ip_type"] not in (SINGLE, RANGE, CIDR) or any(numbers[n] not in (0, 1) for n in FLAGS + ("order_flag",)):
                     raise e.invalid("ip_type must be 0, 1 or 2, order_flag and the flags 0 or 1")
                 remark = str(item.get("remark", ""))
@@ -469,7 +469,7 @@ def decide(model: CodeArtsModel, query: Mapping[str, str], namespace: Any) -> di
         raise ApiError(400, f"action: must be one of {', '.join(ACTIONS)}", field="action")
     flag = ACTIONS[action]
     repository_id = None
-    levels = [(model.tenant, "tenant", None)]
+    levels: list[tuple[Whitelist, str, int | None]] = [(model.tenant, "tenant", None)]
     if query.get("repository"):
         text = query["repository"]
         if not text.isdigit() or int(text) not in model.repositories:

@@ -323,8 +323,9 @@ class TalendModel:
         if self.policy is not None:
             raise e.error(409, "an IP allowlist configuration already exists")
         entries = self._new_entries(parsed, [], dup_status=409, limit_status=402)
-        self._store(Policy(body["enabled"], body.get("description", ""), entries))
-        return self.policy.to_json()
+        policy = Policy(body["enabled"], body.get("description", ""), entries)
+        self._store(policy)
+        return policy.to_json()
 
     def update_policy(self, body: Mapping) -> dict:
         """PUT: the body's ``ips`` join the stored ones ("you add IPs to the existing IP allowlist"); ``enabled`` is
@@ -355,8 +356,9 @@ class TalendModel:
         entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
         entries.update(added)
         description = body["description"] if "description" in body else policy.description
-        self._store(Policy(body["enabled"], description, entries))
-        return self.policy.to_json()
+        new_policy = Policy(body["enabled"], description, entries)
+        self._store(new_policy)
+        return new_policy.to_json()
 
     def delete_policy(self) -> None:
         self._store(None)
@@ -400,7 +402,7 @@ class TalendModel:
     def update_ip(self, entry_id: str, item: Mapping) -> dict:
         parsed = [("ip", parse_ip(item.get("ip"), "ip"), item)]
         self.get_ip(entry_id)
-        return self._apply_updates(self.policy, parsed, [entry_id])[0].to_json()
+        return self._apply_updates(self._require_policy(), parsed, [entry_id])[0].to_json()
 
     def delete_ip(self, entry_id: str) -> None:
         if self.policy is not None and self.policy.entries.pop(entry_id, None) is not None:
