@@ -1,4 +1,4 @@
-from allowlist_emulator.engine.paging import window, window_reversed
+from allowlist_emulator.engine.paging import window
 
 
 def test_window_is_the_slice():
@@ -7,12 +7,6 @@ def test_window_is_the_slice():
     assert window(items.values(), 8, 5) == ["v8", "v9"]
     assert window(items.values(), 10, 5) == []
     assert window(items.values(), 3, 0) == []
-
-
-def test_window_reversed_counts_from_the_end():
-    items = {i: f"v{i}" for i in range(10)}
-    assert window_reversed(items.values(), 0, 2) == ["v9", "v8"]
-    assert window_reversed(items.values(), 9, 5) == ["v0"]
 
 
 def test_window_does_not_walk_past_the_page():

@@ -22,8 +22,6 @@ from typing import Any, Generic, Iterable, TypeVar
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
-
 
 class AddressError(ValueError):
     """The text is not acceptable. ``kind`` tells vendors which of their error codes applies."""

@@ -345,9 +345,6 @@ class CodeArtsModel:
         target.rules = Entries(sorted(target.rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
-    def login_token(self, token: str) -> Identity | None:
-        return self.tokens.get(token)
-
     def credential(self, ak: str) -> Identity | None:
         return self.credentials.get(ak)
 
