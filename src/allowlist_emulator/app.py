@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from .engine.url_namespace import application, routed_path
 from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
+from .vendors.base import Vendor
 
 MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive (--body-timeout); then 408, connection closed
@@ -52,6 +53,7 @@ class Emulator:
         if unknown:
             raise ValueError(f"--mount: unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
         self.vendors = {key: REGISTRY[key].loaded(options.mounts.get(key)) for key in options.vendors}
+        _check_paths_apart(self.vendors)
         config = options.config or {}
         check_config(config, REGISTRY)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
@@ -81,6 +83,18 @@ class Emulator:
 
 
 EMULATOR = web.AppKey("emulator", Emulator)
+
+
+def _check_paths_apart(vendors: Mapping[str, Vendor]) -> None:
+    """Two served vendors answering one path (a copied vendor folder next to its original) would leave one of them
+    unreachable: refuse to start, and say how to keep them apart."""
+    owner: dict[str, str] = {}
+    for key, vendor in vendors.items():
+        for op in vendor.spec.operations:
+            other = owner.setdefault(vendor.mount + op.path, key)
+            if other != key:
+                raise ValueError(f"vendors {other} and {key} both answer {vendor.mount + op.path}: serve one of them "
+                                 f"(--vendor) or mount one elsewhere (--mount {key}=/PATH)")
 
 
 async def _unknown_path(request: web.Request) -> web.Response:

@@ -211,7 +211,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="allowlist-emulator", description="Emulators of four vendors' IP-allowlist APIs.")
+    p = _Parser(prog="allowlist-emulator", description=f"Emulators of vendors' IP-allowlist APIs: {', '.join(REGISTRY)}.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -228,8 +228,10 @@ def parser() -> argparse.ArgumentParser:
                    help="serve vendor KEY's paths below PATH (repeatable); default: "
                         + ", ".join(f"{key}={vendor.mount}" for key, vendor in REGISTRY.items() if vendor.mount)
                         + "; the others at their real paths")
+    taken = set()
     for key, vendor in REGISTRY.items():
-        if vendor.mount_option:
+        if vendor.mount_option and vendor.mount_option not in taken:  # a copied folder keeps its original's spelling
+            taken.add(vendor.mount_option)
             s.add_argument(vendor.mount_option, dest="mount", action=_MountAlias, key=key, type=_base_path,
                            metavar="PATH", help=f"the same as --mount {key}=PATH (default {vendor.mount or '/'})")
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",

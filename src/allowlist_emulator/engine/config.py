@@ -65,7 +65,7 @@ def check_config(config: Any, vendors: Mapping[str, Any]) -> None:
     """Raise ValueError ``--config <path>: <problem>`` for the first (shallowest) violation of the schema.
 
     ``vendors`` is the registry: every registered vendor's section is accepted, served or not (``--vendor hdp`` with a
-    config for all four)."""
+    config for every vendor)."""
     validator = _validator(vendors)
     config = _string_keys(config)  # YAML reads {2: ...} with an int key; JSON Schema (and jsonschema-rs) wants text
     if validator.is_valid(config):

@@ -23,6 +23,13 @@ if TYPE_CHECKING:  # pragma: no cover
 Handler = Callable[[Ctx[M]], web.Response]
 
 
+def folder_key(module: str) -> str:
+    """The vendor key of a module of a vendor folder (``__name__``): the folder's name, ``vendors/<key>/``. A copy
+    of a folder under another name is another vendor, with no key to edit inside it."""
+    parts = module.split(".")
+    return parts[parts.index("vendors") + 1]
+
+
 @dataclass(frozen=True)
 class Vendor(Generic[M]):
     """``Vendor[TalendModel]``: the record, typed by the vendor's model class ``M`` (a ``state.model.Model``)."""

@@ -12,10 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError, vendor_error
 from ...engine.validate import Problem
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 INVALID_JSON = "INVALID_JSON"
 INVALID_BODY = "INVALID_BODY"
@@ -49,7 +52,7 @@ _SHOWN = 80  # characters of a client's value quoted back in a message
 
 def error(code: str, *args: object, status: int | None = None) -> ApiError:
     """The error with this code, its text from specs/b2core.yaml with ``{0}``, ``{1}``... filled in."""
-    return vendor_error("b2core", code, *args, status=status)
+    return vendor_error(KEY, code, *args, status=status)
 
 
 # -- the engine's validation problems --------------------------------------------------------------------------------
