@@ -59,7 +59,7 @@ def test_seed_002_failure_text_keeps_its_two_dots(hdp):
 
 
 # -- each level: create, get, replace, delete -----------------------------------------------------------------------------
-# (the system level, which always exists, is tested in tests/test_hdp_second_pass.py)
+# (the system level, which always exists, is tested in tests/test_hdp_system_level_and_configurations.py)
 
 
 @pytest.mark.parametrize(

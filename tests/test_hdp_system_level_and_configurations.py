@@ -1,4 +1,4 @@
-"""HDP, second pass (issue 13): what the vendor's other pages say, end to end over HTTP.
+"""HDP, what the vendor's other pages say, end to end over HTTP.
 
 System-level permissions, the system whitelist that exists from the start, the users list by tenant access, no
 conversion between address families (X-Forwarded-For is trusted by the test server), configurations 1-8, the

@@ -1,4 +1,4 @@
-"""CodeArts Repo, second pass (issue 13): signatures beside tokens, the vendor's own samples against the response
+"""CodeArts Repo: signatures beside tokens, the vendor's own samples against the response
 schemas, string-typed numbers from older pages, the create schema, and a RepositoryId example that reaches a
 repository. Over real HTTP (raw requests and the official SDK, unchanged).
 """
