@@ -1,4 +1,5 @@
-"""What a vendor folder provides. Copy a folder, change these, register it in ``vendors/__init__.py``."""
+"""What a vendor folder provides. Copy a folder, change these, add its name to ``FOLDERS`` in ``vendors/__init__.py``
+(docs/adding-a-vendor.md)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def folder_key(module: str) -> str:
 class Vendor(Generic[M]):
     """``Vendor[TalendModel]``: the record, typed by the vendor's model class ``M`` (a ``state.model.Model``)."""
 
-    key: str  # talend | hdp | codearts | b2core
+    key: str  # the folder's name (folder_key), as in specs/<key>.yaml
     title: str
     handlers: Mapping[str, Handler[M]]  # operationId → handler (handlers.py)
     model: ModelType[M]  # the model class: seeded(config, rng, clock), from_json(data, config, rng, clock); to_json()
