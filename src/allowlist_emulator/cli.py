@@ -20,6 +20,7 @@ from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .arguments import load_config as _load_config, seconds as _seconds  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -30,39 +31,6 @@ EXIT_USAGE = 2
 REHEARSAL = ("replicate", "diff", "decide")  # rehearsal/cli.py
 
 
-def _load_json(text: str) -> dict | None:
-    """A config written as JSON (which is YAML too), read with the JSON parser: a config seeding 100,000 entries
-    takes PyYAML 20 s and 800 MB, json 0.3 s. None when the text is not a JSON object."""
-    if not text.lstrip().startswith("{"):
-        return None
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:  # flow-style YAML, not JSON
-        return None
-
-
-def _load_config(path: str | None) -> dict:
-    """The --config file as a mapping; ValueError (exit 2, one line) when it cannot be read or is not a mapping."""
-    if not path:
-        return {}
-    import yaml  # here, not at the top: serving without --config never needs it
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = _load_json(text)
-        if data is None:  # the C loader when libyaml is there
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except OSError as exc:
-        raise ValueError(f"--config {path}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--config {path}: not YAML: {' '.join(str(exc).split())[:300]}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: the top level must be a mapping")
-    return data
-
-
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -70,16 +38,6 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535; 0 picks a free one)")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86_400:
-        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
     return value
 
 
