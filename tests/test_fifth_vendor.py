@@ -1,7 +1,7 @@
 """A fifth vendor is one folder. In a copy of the package, Talend's folder and spec copied under a new key plus one
 registry line make a vendor the whole toolkit knows: ``serve`` (with ``--config`` and ``--state-file``), its
-requests, the dashboard's state view, ``contract``, ``record`` and ``replay``, and the pytest plugin's
-``credentials``/``base``. Every command runs as a separate process with the copy first on ``PYTHONPATH``.
+requests, the dashboard's state view, ``contract``, ``record`` and ``replay``, ``replicate`` and ``diff``, and the pytest
+plugin's ``credentials``/``base``. Every command runs as a separate process with the copy first on ``PYTHONPATH``.
 
 The copy answers the same paths as Talend, so it is mounted apart (``--mount acme=/acme``); served at the same paths,
 start-up refuses and says so.
@@ -141,6 +141,12 @@ def test_a_copied_folder_and_one_line_make_a_vendor_of_the_whole_toolkit(copy):
             assert _ips(f"{replay}/{KEY}") == [SEEDED, WRITTEN]  # the cassette keeps the URL recorded, mount and all
         finally:
             _stop(replayer)
+
+        # replicate: the vendor's live allowlist (here, this emulator) into a state file, the same entries on both sides
+        replicated = _run(copy, "replicate", KEY, "--url", base, "--state-file", "replica.db")
+        assert replicated.returncode == 0, replicated.stdout + replicated.stderr
+        same = _run(copy, "diff", "--vendor", KEY, "replica.db", f"{url}/_ns/default")
+        assert same.returncode == 0, same.stdout + same.stderr
 
         # the pytest plugin against this emulator: the vendor's demo credentials, and its base in a fresh namespace
         (copy / "test_client.py").write_text(textwrap.dedent(f"""
