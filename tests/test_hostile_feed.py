@@ -202,7 +202,7 @@ def test_a_quiet_stream_gets_keep_alives_while_other_namespaces_are_busy(monkeyp
                 time.sleep(0.1)
             while time.time() < deadline:
                 line = next(lines)
-                if line.startswith(":") or line.startswith("event: request"):
+                if line.startswith((":", "event: request")):
                     seen = line
                     break
     assert seen == ": keep-alive", seen

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from allowlist_emulator.app import Options
-from allowlist_emulator.recording.redaction import Interaction, Redactor, masked, secret_name
+from allowlist_emulator.redaction import Interaction, Redactor, masked, secret_name
 from allowlist_emulator.recording.replay import Replayer
 from allowlist_emulator.server import EmulatorServer
 
@@ -165,7 +165,7 @@ def test_the_admin_token_can_come_from_the_environment():
 
 
 def test_log_lines_are_redacted_by_header_and_parameter_names():
-    from allowlist_emulator.recording.redaction import redact_text
+    from allowlist_emulator.redaction import redact_text
 
     line = (f"record: GET https://api.example.com/x?access_token={SECRET}&limit=5 failed; "
             f"Authorization : Basic {SECRET}; X-Client-Secret: {SECRET}; client_secret={SECRET}")

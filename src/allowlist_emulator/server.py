@@ -25,7 +25,7 @@ class MalformedHttp(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from aiohttp.http_exceptions import HttpProcessingError
 
-        from .recording.redaction import redact_text
+        from .redaction import redact_text
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):

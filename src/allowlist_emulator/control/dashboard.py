@@ -9,7 +9,7 @@ The page (``static/``: plain HTML, CSS and one JavaScript module, no build step)
   At most ``--max-feeds`` streams at once (503 past it); a stream that cannot take what it is sent within
   :data:`WRITE_SECONDS` (a reader that stopped reading) is closed, and costs the request path nothing meanwhile.
 - ``GET /_emulator/requests/{seq}``: one journal entry with its request and answer, redacted as the recorder redacts
-  (``recording/redaction.py``).
+  (``allowlist_emulator/redaction.py``).
 - ``GET /_emulator/namespaces``: the namespaces the emulator holds (the page's selector).
 - ``POST /_emulator/ui/login``: when an admin token is configured, exchanges it for a session cookie.
 
@@ -40,7 +40,7 @@ from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..engine.journal import Entry
 from ..engine.router import read_body
-from ..recording.redaction import Interaction, Redactor
+from ..redaction import Interaction, Redactor
 from ..engine.url_namespace import namespace_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,7 +175,7 @@ class Dashboard:
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
-        return bool(token) and not authorized(request, token, self.admin_header)
+        return token is not None and token != "" and not authorized(request, token, self.admin_header)
 
     async def page(self, request: web.Request) -> web.Response:
         if self._locked(request):

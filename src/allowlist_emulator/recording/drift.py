@@ -20,7 +20,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from ..engine.spec import vendor_spec
 from .cassette import Interaction
-from .redaction import redact_text
+from ..redaction import redact_text
 
 CONTROL_PREFIX = "/_emulator"
 

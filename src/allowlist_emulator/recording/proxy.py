@@ -21,7 +21,7 @@ from yarl import URL
 
 from . import cassette as cas
 from .cassette import Interaction, Redactor
-from .redaction import redact_text
+from ..redaction import redact_text
 
 # Not forwarded in either direction (per-connection), or recomputed by aiohttp for the body it sends.
 _HOP_BY_HOP = frozenset({

@@ -31,7 +31,7 @@ from multidict import CIMultiDict
 from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, split_namespace_path
 from . import cassette as cas
 from .cassette import PLACEHOLDER, Interaction
-from .redaction import redact_text
+from ..redaction import redact_text
 
 REPLAY_HEADER = "X-Allowlist-Replay"
 INDEX_HEADER = "X-Allowlist-Replay-Interaction"
@@ -87,7 +87,7 @@ def _json_equal(recorded: Any, got: Any) -> bool:
     if isinstance(recorded, dict):
         return isinstance(got, dict) and recorded.keys() == got.keys() and all(_json_equal(recorded[k], got[k]) for k in recorded)
     if isinstance(recorded, list):
-        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got))
+        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got, strict=True))
     if isinstance(recorded, bool) or isinstance(got, bool):
         return type(recorded) is type(got) and recorded == got
     return recorded == got
@@ -101,7 +101,7 @@ def _json(body: bytes) -> Any:
 
 
 def _is_form(content_type: str | None) -> bool:
-    return bool(content_type) and "x-www-form-urlencoded" in content_type.lower()
+    return content_type is not None and "x-www-form-urlencoded" in content_type.lower()
 
 
 def body_matches(recorded: bytes | None, got: bytes | None, content_type: str = "", recorded_type: str | None = None) -> bool:
@@ -158,7 +158,7 @@ class Replayer:
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], stream: IO[str] | None = None) -> "Replayer":
-        items = []
+        items: list[tuple[str, Interaction]] = []
         for path in paths:
             items.extend((str(path), item) for item in cas.load(path))
         return cls(items, stream)

@@ -190,7 +190,7 @@ def _is_json(content_type: str | None, body: bytes) -> bool:
 
 
 def _is_form(content_type: str | None) -> bool:
-    return bool(content_type) and "x-www-form-urlencoded" in content_type.lower()
+    return content_type is not None and "x-www-form-urlencoded" in content_type.lower()
 
 
 class Redactor:
@@ -403,7 +403,8 @@ def redact_body(body: bytes, content_type: str | None) -> bytes:
     return Redactor().scrub([item])[0].request_body or b""
 
 
-_LOG_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|[\w-]+(?:token|secret|password|passwd|api-?key|signature)[\w-]*)(\s*:\s*)[^\r\n'\"]*")
+_LOG_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie"
+                         r"|[\w-]+(?:token|secret|password|passwd|api-?key|signature)[\w-]*)(\s*:\s*)[^\r\n'\"]*")
 _LOG_PARAM = re.compile(r"(?i)\b([\w.-]*(?:token|secret|password|passwd|api_?key|apikey|signature|sig)[\w.-]*=)[^&\s'\"]*")
 
 
