@@ -409,6 +409,9 @@ def run_contract(
         unexpected = sorted({"get", "put", "post", "delete", "options", "patch", "trace", "query"} - used)
     config = _config(base_url, seed, max_examples, phases, checks, headers, request_timeout, verify, workers,
                      unexpected)
+    from .formats import register as register_formats
+
+    register_formats()
     schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config)
     schema = schema.include(operation_id=run_ids) if run_ids else None
     if schema is None:
