@@ -102,25 +102,61 @@ class Expectation:
         return failure.check == self.check and bool(failure.response) and bool(self.answer.search(failure.response))
 
 
+def _fidelity_sources(op) -> list[tuple[str, list]]:
+    """Where an operation's expected findings are written: its own ``x-fidelity``, and that of every part it takes
+    (its request body, any schema inside the body, its parameters and their schemas). A rule written once on a shared
+    part (a request body, an address schema) applies to every operation that has the part."""
+    raw = op.raw
+    sources = [(op.operation_id, raw.get("x-fidelity") or [])]
+    seen: set[int] = set()
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            entries = node.get("x-fidelity")
+            if isinstance(entries, list) and entries:
+                sources.append((where, entries))
+            for key, child in node.items():
+                if key not in ("x-fidelity", "examples", "example", "default", "const", "enum"):
+                    walk(child, where)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, where)
+
+    walk(raw.get("requestBody") or {}, "requestBody")
+    for param in raw.get("parameters") or []:
+        walk(param, f"parameter {param.get('name')}")
+    return sources
+
+
 def expectations(spec) -> dict[str, tuple[Expectation, ...]]:
-    """Per operationId, the expected check failures its ``x-fidelity`` lists. A malformed entry raises ValueError."""
+    """Per operationId, the expected check failures its ``x-fidelity`` lists (with those of its request body and
+    parameters, see :func:`_fidelity_sources`). A malformed entry raises ValueError."""
     found: dict[str, tuple[Expectation, ...]] = {}
+    compiled: dict[tuple[str, str], Expectation] = {}  # one Expectation per rule, shared by its operations
     for op in spec.operations:
-        items = []
-        for entry in op.raw.get("x-fidelity") or []:
-            keys = {"check", "answer", "reason"} & set(entry)
-            if not keys:
-                continue
-            where = f"specs/{spec.vendor}.yaml {op.operation_id} x-fidelity {entry.get('gap', '')[:60]!r}"
-            if keys != {"check", "answer", "reason"} or not all(isinstance(entry[k], str) and entry[k] for k in keys):
-                raise ValueError(f"{where}: an expected finding needs check, answer and reason (non-empty strings)")
-            if entry["check"] not in SCHEMATHESIS_CHECKS:
-                raise ValueError(f"{where}: unknown check {entry['check']!r}")
-            try:
-                pattern = re.compile(entry["answer"])
-            except re.error as exc:
-                raise ValueError(f"{where}: answer is not a regular expression: {exc}") from None
-            items.append(Expectation(entry["check"], pattern, entry["reason"], entry.get("gap", "")))
+        items: list[Expectation] = []
+        for source, entries in _fidelity_sources(op):
+            for entry in entries:
+                keys = {"check", "answer", "reason"} & set(entry)
+                if not keys:
+                    continue
+                where = f"specs/{spec.vendor}.yaml {op.operation_id} ({source}) x-fidelity {entry.get('gap', '')[:60]!r}"
+                if keys != {"check", "answer", "reason"} or not all(isinstance(entry[k], str) and entry[k] for k in keys):
+                    raise ValueError(f"{where}: an expected finding needs check, answer and reason (non-empty strings)")
+                if entry["check"] not in SCHEMATHESIS_CHECKS:
+                    raise ValueError(f"{where}: unknown check {entry['check']!r}")
+                key = (entry["check"], entry["answer"])
+                if key not in compiled:
+                    try:
+                        pattern = re.compile(entry["answer"])
+                    except re.error as exc:
+                        raise ValueError(f"{where}: answer is not a regular expression: {exc}") from None
+                    compiled[key] = Expectation(entry["check"], pattern, entry["reason"], entry.get("gap", ""))
+                if compiled[key] not in items:
+                    items.append(compiled[key])
         if items:
             found[op.operation_id] = tuple(items)
     return found
