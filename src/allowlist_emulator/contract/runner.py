@@ -507,7 +507,7 @@ class _Fold:
             if time.monotonic() - self.last_report >= PROGRESS_EVERY:
                 self.last_report = time.monotonic()
                 phase = _value(event.phase)
-                self.say(f"  {phase}: {self.phase_requests[phase]} requests so far…")
+                self.say(f"  phase {phase}: {self.phase_requests[phase]} requests so far…")
         elif isinstance(event, events.NonFatalError):
             text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
             if "excluded by filters" in text and self.partial:
@@ -537,17 +537,17 @@ class _Fold:
             return  # probing, schema analysis, auth bootstrap: schemathesis' own preparations
         if _value(event.status) == "skip":
             reason = _value(getattr(event.phase, "skip_reason", None) or "")
-            self.say(f"  {name}: skipped, {SKIP_REASONS.get(reason, reason.replace('_', ' ') or 'nothing to run')}")
+            self.say(f"  phase {name}: skipped, {SKIP_REASONS.get(reason, reason.replace('_', ' ') or 'nothing to run')}")
             return
         requests_sent = self.phase_requests[name]
         unexpected, expected = self.phase_unexpected[name], self.phase_expected[name]
         if not requests_sent and name == "stateful" and self.partial:
-            self.say(f"  {name}: skipped, {SKIP_REASONS['not_applicable']}")
+            self.say(f"  phase {name}: skipped, {SKIP_REASONS['not_applicable']}")
             return
         verdict = (f"FAILED, {unexpected} unexpected finding{'s' * (unexpected != 1)}" if unexpected
                    else "passed" + (f" ({expected} expected finding{'s' * (expected != 1)}, see x-fidelity)"
                                     if expected else ""))
-        self.say(f"  {name}: {requests_sent} requests, {verdict}")
+        self.say(f"  phase {name}: {requests_sent} requests, {verdict}")
 
     def fold(self, recorder, phase: str) -> None:
         from schemathesis.engine import Status
