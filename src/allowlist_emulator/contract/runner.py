@@ -547,7 +547,7 @@ class _Fold:
         verdict = (f"FAILED, {unexpected} unexpected finding{'s' * (unexpected != 1)}" if unexpected
                    else "passed" + (f" ({expected} expected finding{'s' * (expected != 1)}, see x-fidelity)"
                                     if expected else ""))
-        self.say(f"  phase {name}: {requests_sent} requests, {verdict}")
+        self.say(f"  phase {name}: {requests_sent} request{'s' * (requests_sent != 1)}, {verdict}")
 
     def fold(self, recorder, phase: str) -> None:
         from schemathesis.engine import Status
