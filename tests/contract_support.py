@@ -70,3 +70,30 @@ def contract(*args: str, timeout: float = 240, env: dict | None = None, cwd: str
     """``allowlist-emulator contract ARGS`` as a user runs it: exit code, stdout (the summary), stderr (progress)."""
     return subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", "contract", *args], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd)
+
+
+BLOCKER = '''
+import os, sys
+from importlib.abc import MetaPathFinder
+
+BLOCKED = set(filter(None, os.environ.get("BLOCK_MODULES", "").split(",")))
+
+
+class Blocked(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Blocked())
+'''
+
+
+def without_modules(tmp_path, *modules: str) -> dict:
+    """An environment in which ``modules`` cannot be imported (an install without an extra)."""
+    site = tmp_path / "blocker"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(BLOCKER)
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))
+    return {**os.environ, "PYTHONPATH": path, "BLOCK_MODULES": ",".join(modules)}
