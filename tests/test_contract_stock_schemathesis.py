@@ -26,7 +26,7 @@ def emulator():
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("vendor", vendors())
 def test_stock_schemathesis_finds_nothing_unexpected(emulator, tmp_path, vendor, seed):
-    run, unexpected, expected = stock_schemathesis(vendor, emulator.url + (REGISTRY[vendor].mount or ""), seed,
+    run, unexpected, _expected = stock_schemathesis(vendor, emulator.url + (REGISTRY[vendor].mount or ""), seed,
                                                    tmp_path, max_examples=10)
     assert "Tested:" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
     assert not unexpected, "\n".join(unexpected) + "\n\n" + run.stdout[-3000:]

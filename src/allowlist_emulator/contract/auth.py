@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase, _basic_auth_str
 
-from .choices import Credentials  # noqa: F401  (here since the adapters take it)
+from .choices import Credentials  # here too, since the adapters take it
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,8 @@ SCHEMATHESIS_CHECKS: dict[str, str] = {
     "allow_header_conformance": "a 405 carries an Allow header listing exactly the path's methods",
     "object_level_authorization": "what one identity created another identity cannot read (with a second identity)",
 }
-#: ... every one of them is run (schemathesis's ``--checks all``), plus the project's own (probes.py): malformed addresses in the documented request examples get a 4xx.
+#: ... every one of them is run (schemathesis's ``--checks all``), plus the project's own (probes.py): malformed
+#: addresses in the documented request examples get a 4xx.
 CHECKS: dict[str, str] = {
     **SCHEMATHESIS_CHECKS,
     "invalid_address_rejection": "a write with a malformed address (e.g. 10.20.30.256) is refused with 4xx (needs --allow-writes)",

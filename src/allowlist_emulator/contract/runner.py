@@ -31,7 +31,7 @@ import requests
 from ..engine.spec import vendor_spec
 from ..state.namespaces import split_namespace_path
 from .auth import Credentials, VendorAuth, make_auth
-from .choices import (CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, SCHEMATHESIS_CHECKS, NamespaceConflict,  # noqa: F401
+from .choices import (CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, SCHEMATHESIS_CHECKS, NamespaceConflict,
                       url_namespace, vendors)
 from .safety import GuardedAuth, RestoreReport, make_safety
 

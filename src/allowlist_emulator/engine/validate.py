@@ -214,7 +214,7 @@ def parse_query(params: tuple[ParamSpec, ...], query: MultiMapping[str]) -> dict
     return values
 
 
-def parse_headers(params: tuple[ParamSpec, ...], headers: Mapping[str, str]) -> dict[str, Any]:
+def parse_headers(params: tuple[ParamSpec, ...], headers: MultiMapping[str]) -> dict[str, Any]:
     """Typed values of the declared header parameters (names case-insensitive, as ``headers`` is), checked against
     their schemas like a query parameter: a header that breaks its schema is the same 400 as the query would be."""
     values: dict[str, Any] = {}
