@@ -23,6 +23,7 @@ from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
 from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
+from .spec import BODY, QUERY, RequestInvalid, check, operations
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -57,24 +58,32 @@ class Control:
                 raise ApiError(500, str(exc)) from None
 
     async def body(self, request: web.Request) -> Any:
-        raw = await read_body(request, self.em.options.body_timeout)
+        """The body, already parsed and checked against the control plane's spec (control/spec.py)."""
+        if BODY in request:
+            return request[BODY]
+        raw = await read_body(request, self.em.options.body_timeout)  # pragma: no cover - every body is in the spec
         try:
             return json.loads(raw or b"null")
         except (ValueError, RecursionError):
             raise ApiError(400, "body: is not valid JSON", field="body") from None
 
-    def guarded(self, handler):
-        """Admin token (when configured) and uniform errors, for control-plane handlers only (vendor routes pay nothing)."""
+    def guarded(self, handler, op=None):
+        """Admin token (when configured), the request checked against the control plane's spec (``op``), and uniform
+        errors, for control-plane handlers only (vendor routes pay nothing)."""
 
         async def guard(request: web.Request) -> web.StreamResponse:
             token = self.em.options.admin_token
             if token and not authorized(request, token, ADMIN_HEADER):
                 return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
             try:
+                if op is not None:
+                    await check(request, op, self.em.options.body_timeout)
                 response = await handler(request)
                 if request.method != "GET" and response.status < 400 and self.em.journal.subscribers:
                     self.announce(request)
                 return response
+            except RequestInvalid as exc:
+                return control_error(exc.problem.status, str(exc.problem), exc.problem.field)
             except ApiError as err:
                 response = control_error(err.status, err.message, err.field)
                 return await send_and_close(request, response) if err.kind == TIMEOUT else response
@@ -125,27 +134,22 @@ class Control:
         data = await self.body(request)
         namespace = self.namespace(request)
         try:
-            namespace.restore(data)
+            namespace.restore(data)  # checked whole first: nothing changes when it raises
         except ValueError as exc:
-            raise ApiError(400, str(exc), field="body") from None
+            raise ApiError(400, str(exc), field=str(exc).partition(":")[0] or "body") from None
         await self.persist(namespace)
         return json_response(namespace.to_json())
 
     async def requests(self, request: web.Request) -> web.Response:
         namespace = self.namespace(request)
-        query = request.query
-        status = query.get("status")
-        if status is not None and not status.isdigit():
-            raise ApiError(400, f"status: {status!r} is not an integer", field="status")
+        query = request[QUERY]  # typed and bounded by the spec: status 100..599, limit 0..10^9
         limit = query.get("limit")
-        if limit is not None and not limit.isdigit():
-            raise ApiError(400, f"limit: {limit!r} is not a non-negative integer", field="limit")
         selected = list(self.em.journal.select(
             namespace.name, query.get("vendor"), query.get("method"), query.get("path"),
-            int(status) if status else None, query.get("operationId")))
+            query.get("status"), query.get("operationId")))
         if limit is not None:
-            selected = selected[len(selected) - int(limit):] if int(limit) else []
-        if query.get("redact") == "true":  # the dashboard's view: secrets replaced as the recorder replaces them
+            selected = selected[max(len(selected) - limit, 0):] if limit else []
+        if query.get("redact"):  # the dashboard's view: secrets replaced as the recorder replaces them
             entries = redacted_rows(self.em, selected)
         else:
             entries = [e.to_json() for e in selected]
@@ -188,21 +192,22 @@ class Control:
         data = await self.body(request)
         if not isinstance(data, dict) or not data or set(data) - {"advance", "freeze", "set"}:
             raise ApiError(400, "body: expected an object with one of advance (seconds), freeze (boolean), set (ISO-8601)", field="body")
-        clock = namespace.clock
-        if "set" in data:
-            try:
-                clock.set(parse_iso(str(data["set"])))
-            except (ValueError, OverflowError, OSError):
-                raise ApiError(400, f"set: {data['set']!r} is not an ISO-8601 date-time", field="set") from None
-        if "advance" in data:
-            seconds = data["advance"]
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or abs(seconds) > 100 * 365 * 86400:
-                raise ApiError(400, "advance: must be a number of seconds (at most 100 years either way)", field="advance")
-            clock.advance(float(seconds))
-        if "freeze" in data:
-            if not isinstance(data["freeze"], bool):
-                raise ApiError(400, "freeze: must be true or false", field="freeze")
-            clock.freeze(data["freeze"])
+        clock = namespace.clock.copy()  # every change checked before any is applied
+        try:
+            if "set" in data:
+                try:
+                    when = parse_iso(str(data["set"]))
+                except (ValueError, OverflowError, OSError):
+                    raise ValueError(f"set: {str(data['set'])[:64]!r} is not an ISO-8601 date-time") from None
+                clock.set(when)
+            if "advance" in data:
+                clock.advance(float(data["advance"]))
+            if "freeze" in data:
+                clock.freeze(data["freeze"])
+        except ValueError as exc:
+            field = str(exc).partition(":")[0]
+            raise ApiError(400, str(exc), field=field) from None
+        namespace.clock.offset, namespace.clock.frozen_at = clock.offset, clock.frozen_at
         await self.persist(namespace)
         return json_response(clock.to_json())
 
@@ -255,8 +260,9 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
         ("DELETE", "/listeners", control.close_listeners),
     ]
     dashboard: Dashboard = register_dashboard(routes, emulator, ADMIN_HEADER)
+    ops = operations([(method, path) for method, path, _handler in routes], PREFIX)  # specs/control/control.yaml
     for method, path, handler in routes:
-        app.router.add_route(method, PREFIX + path, control.guarded(handler))
+        app.router.add_route(method, PREFIX + path, control.guarded(handler, ops[(method, path)]))
     app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
     app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
     app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash

@@ -112,21 +112,91 @@ class Namespace:
         }
 
     def restore(self, data: dict) -> None:
-        """Replace this namespace's state; raises ValueError (nothing changed) when ``data`` does not fit."""
-        if not isinstance(data, dict) or not isinstance(data.get("vendors", {}), dict):
-            raise ValueError("state must be an object with a 'vendors' object")
+        """Replace this namespace's clock and the state of the vendors ``data`` names (the others keep theirs).
+
+        Checked whole before anything is applied: ValueError ``<field>: <problem>`` (nothing changed) when any part
+        does not fit, including a vendor state that its model would not read back (so the state file loads again).
+        The control plane checks the document's outer shape against its spec first (specs/control/control.yaml).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("vendors"), dict) or not data["vendors"]:
+            raise ValueError("vendors: the state must be an object with a 'vendors' object naming at least one vendor")
         clock = Clock.from_json(data["clock"]) if isinstance(data.get("clock"), dict) else self.clock
-        models = {}
-        for key, value in data.get("vendors", {}).items():
+        for key in data["vendors"]:
             if key not in self._store.vendors:
-                raise ValueError(f"vendors.{key}: not served by this emulator")
-            vendor = self._store.vendors[key]
-            try:
-                models[key] = vendor.model.from_json(value, self._store.vendor_config(key), self.rng(key), clock)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ValueError(f"vendors.{key}: {exc}") from None
+                raise ValueError(f"vendors.{key}: not served by this emulator (served: {', '.join(self._store.vendors)})")
+        models = {}
+        for key, model in self._models.items():  # the vendors not named keep their state (moved to a new clock)
+            if key not in data["vendors"]:
+                models[key] = model if clock is self.clock else self._restored(key, model.to_json(), clock)
+        for key, value in data["vendors"].items():
+            models[key] = self._restored(key, value, clock)
         self.clock = clock
         self._models = models
+
+    def _restored(self, key: str, value: Any, clock: Clock) -> Any:
+        vendor = self._store.vendors[key]
+        config, rng = self._store.vendor_config(key), self.rng(key)
+        if not isinstance(value, dict):
+            raise ValueError(f"vendors.{key}: must be an object, as GET /_emulator/state shows it")
+        try:
+            model = vendor.model.from_json(value, config, rng, clock)
+            vendor.model.from_json(model.to_json(), config, self.rng(key), clock)  # what the state file will read back
+            return model
+        except ValueError as exc:
+            if type(exc) is ValueError and not _python_text(str(exc)):
+                raise ValueError(f"vendors.{key}: {exc}") from None
+            problem = _problem(exc)
+        except (KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
+            problem = _problem(exc)
+        where = _mismatch(value, self._seed_json(key), f"vendors.{key}")
+        raise ValueError(where or f"vendors.{key}: {problem} (send the vendor's state as GET /_emulator/state shows it)") from None
+
+    def _seed_json(self, key: str) -> Any:
+        vendor = self._store.vendors[key]
+        return vendor.model.seeded(self._store.vendor_config(key), self.rng(key), Clock()).to_json()
+_PYTHON_TEXTS = ("invalid literal", "could not convert", "object has no attribute", "object is not", "indices must be",
+                 "isoformat", "out of range", "unhashable", "not enough values", "too many values", "expected", "argument")
+
+
+def _python_text(message: str) -> bool:
+    """Is this the text of an error raised by Python itself (``int('x')``), which says nothing to the client?"""
+    return any(part in message for part in _PYTHON_TEXTS)
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) and len(exc.args[0]) <= 64:
+        return f"{exc.args[0]!r} is required somewhere in it"
+    return "does not fit the vendor's state"
+
+
+_KINDS = ((bool, "a boolean"), (str, "a string"), ((int, float), "a number"), (list, "an array"), (dict, "an object"),
+          (type(None), "null"))
+
+
+def _kind(value: Any) -> str:
+    return next(name for types, name in _KINDS if isinstance(value, types))
+
+
+def _mismatch(given: Any, seed: Any, field: str, depth: int = 0) -> str | None:
+    """The first place where ``given`` differs in kind from the seeded state ``seed`` (``vendors.hdp.users[0].id:
+    must be a number, not a string``), or None. Objects compare the keys both have; arrays their items with the
+    seed's first item; null in the seed matches anything."""
+    if seed is None or depth > 64:
+        return None
+    if _kind(given) != _kind(seed):
+        return f"{field}: must be {_kind(seed)}, as GET /_emulator/state shows it, not {_kind(given)}"
+    if isinstance(seed, dict):
+        for key, item in given.items():
+            if key in seed:
+                found = _mismatch(item, seed[key], f"{field}.{key}", depth + 1)
+                if found:
+                    return found
+    elif isinstance(seed, list) and seed:
+        for index, item in enumerate(given):
+            found = _mismatch(item, seed[0], f"{field}[{index}]", depth + 1)
+            if found:
+                return found
+    return None
 
 
 class Store:

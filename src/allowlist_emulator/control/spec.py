@@ -1,0 +1,50 @@
+"""The control plane's OpenAPI document (``specs/control/control.yaml``), compiled once at start-up like a vendor's,
+and the check of each control request against it: path and query parameters typed and bounded, the body parsed and
+validated, so that a bad number, clock value or state shape is a 400 naming the field, never a 500.
+
+Every control route must have its operation in the document and every operation a route, or start-up fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ..engine.router import read_body
+from ..engine.spec import Operation, Spec, load_spec, specs_dir
+from ..engine.validate import MISSING, RequestInvalid, parse_path, parse_query
+
+QUERY = "control.query"  # request[QUERY]: the declared query parameters, typed (defaults filled in)
+BODY = "control.body"  # request[BODY]: the body, parsed and validated (MISSING when none was sent)
+
+
+def control_spec() -> Spec:
+    return load_spec(specs_dir() / "control" / "control.yaml")
+
+
+def operations(routes: list[tuple[str, str]], prefix: str) -> dict[tuple[str, str], Operation]:
+    """(method, route path) → its operation; RuntimeError naming what is missing on either side."""
+    spec = control_spec()
+    table = {(op.method, op.path): op for op in spec.operations}
+    wanted = {(method, prefix + path) for method, path in routes}
+    missing = sorted(f"{m} {p}" for m, p in wanted - set(table))
+    extra = sorted(f"{m} {p}" for m, p in set(table) - wanted)
+    if missing or extra:
+        raise RuntimeError(f"specs/control/control.yaml: routes without an operation {missing}, operations without a route {extra}")
+    return {(method, path): table[(method, prefix + path)] for method, path in routes}
+
+
+async def check(request: web.Request, op: Operation, body_timeout: float) -> None:
+    """Validate ``request`` against ``op``; RequestInvalid names the field. Typed values go to request[QUERY], request[BODY]."""
+    if op.path_params:
+        parse_path(op.path_params, request.match_info)
+    request[QUERY] = parse_query(op.query_params, request.query) if op.query_params else {}
+    body: Any = MISSING
+    if op.body is not None:
+        raw = await read_body(request, body_timeout)
+        body = op.body.parse(raw, request.content_type if "Content-Type" in request.headers else "")
+    request[BODY] = body
+
+
+__all__ = ["BODY", "QUERY", "RequestInvalid", "check", "control_spec", "operations"]
