@@ -258,7 +258,7 @@ def config(port: int) -> None:
         big = os.path.join(folder, "big.yaml")
         Path(big).write_text("journal_limit: 10\n" + "# " + "x" * (20 * 1024 * 1024) + "\n")
         server = serve(port, "--config", big)
-        print(f"  a 20 MiB --config: {'served' if server.alive() else 'refused: ' + server.stop().strip()[:150]}")
+        print(f"  a 70 MiB --config: {'served' if server.alive() else 'refused: ' + server.stop().strip()[:150]}")
         server.stop()
 
 

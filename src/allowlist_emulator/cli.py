@@ -19,7 +19,7 @@ from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .app import DEFAULT_BODY_TIMEOUT, JOURNAL_MAX_BYTES, MAX_FAULTS, MAX_STATE_BYTES, Options, served_vendors  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -42,14 +42,71 @@ def _load_json(text: str) -> dict | None:
         return None
 
 
+MAX_CONFIG_BYTES = 64 * 1024 * 1024  # a --config file larger than this is refused before it is read
+MAX_CONFIG_DEPTH = 64  # mappings and lists nested deeper are refused
+MAX_ALIAS_GROWTH = 100_000  # values YAML aliases may add beyond those written out (an alias bomb adds billions)
+
+
+def _shape_problem(data: object) -> str | None:
+    """Why the loaded config is refused before anything walks it, or None: nested deeper than MAX_CONFIG_DEPTH, or
+    YAML aliases that expand it by more than MAX_ALIAS_GROWTH values. One pass over the distinct objects (an alias
+    is the same object again), so a bomb is measured in microseconds, never expanded."""
+    sizes: dict[int, int] = {}
+    distinct = 0
+
+    def size(node: object, depth: int) -> int:
+        nonlocal distinct
+        if not isinstance(node, (dict, list)):
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_CONFIG_DEPTH:
+            raise _TooDeep()
+        distinct += 1
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + sum(size(child, depth + 1) for child in children)
+        sizes[id(node)] = total
+        return total
+
+    try:
+        total = size(data, 0)
+    except _TooDeep:
+        return f"nested more than {MAX_CONFIG_DEPTH} levels deep"
+    written = distinct + sum(len(n) for n in _distinct(data))
+    if total - written > MAX_ALIAS_GROWTH:
+        return f"YAML aliases expand it by {total - written:,} values (at most {MAX_ALIAS_GROWTH:,})"
+    return None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _distinct(data: object) -> list:
+    seen: dict[int, object] = {}
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (dict, list)) and id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return list(seen.values())
+
+
 def _load_config(path: str | None) -> dict:
-    """The --config file as a mapping; ValueError (exit 2, one line) when it cannot be read or is not a mapping."""
+    """The --config file as a mapping; ValueError (exit 2, one line) when it cannot be read, is too large, nested too
+    deeply, an alias bomb, or not a mapping."""
     if not path:
         return {}
     import yaml  # here, not at the top: serving without --config never needs it
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ValueError(f"--config {path}: larger than {MAX_CONFIG_BYTES >> 20} MiB")
+        text = raw.decode("utf-8")
         data = _load_json(text)
         if data is None:  # the C loader when libyaml is there
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
@@ -57,6 +114,11 @@ def _load_config(path: str | None) -> dict:
         raise ValueError(f"--config {path}: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ValueError(f"--config {path}: not YAML: {' '.join(str(exc).split())[:300]}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"--config {path}: nested more than {MAX_CONFIG_DEPTH} levels deep") from None
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise ValueError(f"--config {path}: {problem}")
     if not isinstance(data, dict):
         raise ValueError(f"--config {path}: the top level must be a mapping")
     return data
@@ -80,6 +142,30 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 86_400:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
     return value
+
+
+_UNITS = {"": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024 ** 2, "mb": 1000 ** 2, "mib": 1024 ** 2,
+          "g": 1024 ** 3, "gb": 1000 ** 3, "gib": 1024 ** 3}
+
+
+def _size(text: str) -> int:
+    """A size in bytes: ``67108864``, ``64MiB``, ``512k``, ``2G`` (k, M, G: powers of 1024; kB, MB, GB: of 1000)."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9]{1,15})\s*([A-Za-z]{0,3})\s*", text)
+    unit = match and _UNITS.get(match.group(2).lower())
+    if not match or not unit:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 67108864, 64MiB, 512k)")
+    value = int(match.group(1)) * unit
+    if not 65536 <= value <= 1 << 40:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 64 KiB and at most 1 TiB")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 10000000")
+    return int(text)
 
 
 def _base_path(text: str) -> str:
@@ -176,6 +262,9 @@ def serve(args: argparse.Namespace) -> int:
             admin_token=args.admin_token,
             state_file=args.state_file,
             body_timeout=args.body_timeout,
+            journal_max_bytes=args.journal_max_bytes,
+            max_faults=args.max_faults,
+            max_state_bytes=args.max_state_bytes,
         )
         app = build_app(options)
     except (ValueError, StateFileError) as exc:
@@ -235,6 +324,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
                    help="a request body that stops arriving is answered 408 (connection closed) after this long "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")
+    s.add_argument("--journal-max-bytes", type=_size, default=JOURNAL_MAX_BYTES, metavar="SIZE",
+                   help="paths, queries and bodies the request journal holds; past it the oldest entries go "
+                        f"(default {JOURNAL_MAX_BYTES >> 20}MiB)")
+    s.add_argument("--max-faults", type=_count, default=MAX_FAULTS, metavar="N",
+                   help=f"fault rules one namespace may hold (default {MAX_FAULTS})")
+    s.add_argument("--max-state-bytes", type=_size, default=MAX_STATE_BYTES, metavar="SIZE",
+                   help="state all namespaces together may hold, counted as JSON; writes past it get 503 "
+                        f"(default {MAX_STATE_BYTES >> 20}MiB)")
     s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")

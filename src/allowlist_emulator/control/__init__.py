@@ -16,6 +16,7 @@ from aiohttp import web
 from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
+from ..engine.faults import TooManyFaults
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
 from ..recording.redaction import masked
@@ -116,7 +117,7 @@ class Control:
             raise ApiError(400, f"vendor: {vendor!r} is not served (served: {', '.join(self.em.vendors)})", field="vendor")
         if request.query.get("all") == "true":
             self.em.store.drop_all()
-            self.em.faults.rules.clear()
+            self.em.faults.clear()
             await self.persist()
             return json_response({"status": "reset", "namespace": "*", "vendors": list(self.em.vendors)})
         namespace = self.namespace(request)
@@ -161,7 +162,7 @@ class Control:
 
     async def faults(self, request: web.Request) -> web.Response:
         namespace = self.namespace(request)
-        return json_response({"namespace": namespace.name, "faults": [r.to_json() for r in self.em.faults.rules if r.namespace == namespace.name]})
+        return json_response({"namespace": namespace.name, "faults": [r.to_json() for r in self.em.faults.of(namespace.name)]})
 
     async def add_fault(self, request: web.Request) -> web.Response:
         namespace = self.namespace(request)
@@ -174,8 +175,10 @@ class Control:
         except ValueError as exc:
             for rule in added:
                 self.em.faults.remove(namespace.name, rule.id)
+            if isinstance(exc, TooManyFaults):
+                raise ApiError(503, str(exc), field="faults") from None
             prefix = f"[{index}]." if isinstance(data, list) else ""
-            raise ApiError(400, f"{prefix}{exc}", field="body") from None
+            raise ApiError(400, f"{prefix}{exc}", field=f"{prefix}{exc}".partition(":")[0] or "body") from None
         result = [r.to_json() for r in added]
         return json_response(result if isinstance(data, list) else result[0], status=201)
 

@@ -15,8 +15,9 @@ from ..engine.router import read_body
 from ..engine.spec import Operation, Spec, load_spec, specs_dir
 from ..engine.validate import MISSING, RequestInvalid, parse_path, parse_query
 
-QUERY = "control.query"  # request[QUERY]: the declared query parameters, typed (defaults filled in)
-BODY = "control.body"  # request[BODY]: the body, parsed and validated (MISSING when none was sent)
+_Key = getattr(web, "RequestKey", None)  # aiohttp >= 3.12; plain strings before
+QUERY: Any = _Key("control_query", dict) if _Key else "control_query"  # request[QUERY]: declared query parameters, typed
+BODY: Any = _Key("control_body", object) if _Key else "control_body"  # request[BODY]: the body, parsed and validated
 
 
 def control_spec() -> Spec:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from .clock import Clock
+from ..engine.context import dumps
 from ..engine.errors import LIMIT, ApiError
 from ..fake import generated_config
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 MAX_NAMESPACE_NAME = 128
+MAX_STATE_BYTES = 128 * 1024 * 1024  # the state of every namespace together, counted as JSON (serve --max-state-bytes)
 URL_PREFIX = "/_ns/"  # /_ns/<name>/...: the namespace chosen by URL (engine/url_namespace.py)
 
 
@@ -57,7 +59,7 @@ def name_problem(name: str, field: str = NAMESPACE_HEADER) -> str | None:
 
 
 class Namespace:
-    __slots__ = ("name", "number", "clock", "_models", "_store", "_requests")
+    __slots__ = ("name", "number", "clock", "_models", "_store", "_requests", "weight", "dirty")
 
     def __init__(self, name: str, store: "Store", clock: Clock | None = None, number: int = 0):
         self.name = name
@@ -66,6 +68,8 @@ class Namespace:
         self._models: dict[str, Any] = {}
         self._store = store
         self._requests = 0
+        self.weight = 0  # bytes of state counted for Store.max_state_bytes: measured, plus what was written since
+        self.dirty = False  # written since last measured
 
     def request_id(self) -> str:
         """A new request id (32 hex digits): random, or under ``--seed`` the namespace's next one in a fixed sequence."""
@@ -96,7 +100,20 @@ class Namespace:
         """The vendor's model if it was made, else None (without seeding one)."""
         return self._models.get(vendor)
 
+    def wrote(self, size: int) -> None:
+        """A write of ``size`` bytes was applied: counted until the namespace is measured again."""
+        self.weight += size
+        self._store.state_bytes += size
+        self.dirty = True
+
+    def measure(self) -> None:
+        """Count this namespace's state as it is (the JSON of its vendors' models made so far)."""
+        size = len(dumps({key: model.to_json() for key, model in self._models.items()}))
+        self._store.state_bytes += size - self.weight
+        self.weight, self.dirty = size, False
+
     def reset(self, vendor: str | None = None) -> None:
+        self.dirty = True
         if vendor is None:
             self._models.clear()
             self.clock = Clock()
@@ -118,8 +135,8 @@ class Namespace:
         does not fit, including a vendor state that its model would not read back (so the state file loads again).
         The control plane checks the document's outer shape against its spec first (specs/control/control.yaml).
         """
-        if not isinstance(data, dict) or not isinstance(data.get("vendors"), dict) or not data["vendors"]:
-            raise ValueError("vendors: the state must be an object with a 'vendors' object naming at least one vendor")
+        if not isinstance(data, dict) or not isinstance(data.get("vendors"), dict):
+            raise ValueError("vendors: the state must be an object with a 'vendors' object")
         clock = Clock.from_json(data["clock"]) if isinstance(data.get("clock"), dict) else self.clock
         for key in data["vendors"]:
             if key not in self._store.vendors:
@@ -130,8 +147,12 @@ class Namespace:
                 models[key] = model if clock is self.clock else self._restored(key, model.to_json(), clock)
         for key, value in data["vendors"].items():
             models[key] = self._restored(key, value, clock)
+        size = len(dumps({key: model.to_json() for key, model in models.items()}))
+        self._store.make_room(size - self.weight, self)
         self.clock = clock
         self._models = models
+        self._store.state_bytes += size - self.weight
+        self.weight, self.dirty = size, False
 
     def _restored(self, key: str, value: Any, clock: Clock) -> Any:
         vendor = self._store.vendors[key]
@@ -202,7 +223,10 @@ def _mismatch(given: Any, seed: Any, field: str, depth: int = 0) -> str | None:
 class Store:
     """Every namespace, created on first use, bounded by ``max_namespaces``."""
 
-    def __init__(self, vendors: dict[str, "Vendor"], config: dict | None = None, seed: int | None = None, max_namespaces: int = 10_000):
+    def __init__(self, vendors: dict[str, "Vendor"], config: dict | None = None, seed: int | None = None, max_namespaces: int = 10_000,
+                 max_state_bytes: int = MAX_STATE_BYTES):
+        self.max_state_bytes = max_state_bytes
+        self.state_bytes = 0  # the namespaces' weights together
         self.vendors = vendors
         self.config = config or {}
         self.seed = seed
@@ -232,14 +256,33 @@ class Store:
             namespace = self._namespaces[name] = Namespace(name, self, number=self.created)
         return namespace
 
+    def make_room(self, size: int, namespace: Namespace | None = None) -> None:
+        """ApiError 503 (kind LIMIT) when ``size`` more bytes of state would pass ``max_state_bytes``. The count is an
+        upper bound (writes add their body size); past the limit, the namespaces written since they were last
+        measured are measured again before refusing."""
+        if self.state_bytes + size <= self.max_state_bytes:
+            return
+        for held in self._namespaces.values():
+            if held.dirty:
+                held.measure()
+        if self.state_bytes + size > self.max_state_bytes:
+            raise ApiError(
+                503,
+                f"state: the namespaces hold {self.state_bytes} bytes of state, and this would pass the limit of "
+                f"{self.max_state_bytes}; reset some (POST /_emulator/reset) or raise serve --max-state-bytes",
+                kind=LIMIT, field="state")
+
     def names(self) -> list[str]:
         return list(self._namespaces)
 
     def drop_all(self) -> None:
         self._namespaces.clear()
+        self.state_bytes = 0
 
     def drop(self, name: str) -> None:
-        self._namespaces.pop(name, None)
+        dropped = self._namespaces.pop(name, None)
+        if dropped is not None:
+            self.state_bytes -= dropped.weight
 
     def drop_created_since(self, mark: int) -> list[str]:
         """Forget every namespace created after ``created`` was ``mark`` (the pytest plugin: what one test created);
@@ -250,5 +293,5 @@ class Store:
                 break
             names.append(namespace.name)
         for name in names:
-            del self._namespaces[name]
+            self.state_bytes -= self._namespaces.pop(name).weight
         return names
