@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..engine.router import read_body
 from ..engine.spec import Operation, Spec, load_spec, specs_dir
-from ..engine.validate import MISSING, RequestInvalid, parse_path, parse_query
+from ..engine.validate import MISSING, Problem, RequestInvalid, field_name, parse_path, parse_query
 
 _Key = getattr(web, "RequestKey", None)  # aiohttp >= 3.12; plain strings before
 QUERY: Any = _Key("control_query", dict) if _Key else "control_query"  # request[QUERY]: declared query parameters, typed
@@ -44,8 +44,26 @@ async def check(request: web.Request, op: Operation, body_timeout: float) -> Non
     body: Any = MISSING
     if op.body is not None:
         raw = await read_body(request, body_timeout)
-        body = op.body.parse(raw, request.content_type if "Content-Type" in request.headers else "")
+        try:
+            body = op.body.parse(raw, request.content_type if "Content-Type" in request.headers else "")
+        except RequestInvalid as exc:
+            if exc.problem.rule in ("AnyOf", "OneOf"):
+                raise RequestInvalid(_specific(op, raw) or exc.problem) from None
+            raise
     request[BODY] = body
+
+
+def _specific(op: Operation, raw: bytes) -> Problem | None:
+    """A violation naming a field (``[1].latencyMs``) rather than the whole object that fits none of an anyOf's
+    alternatives, when there is one: the shallowest of the others."""
+    import json
+
+    value = json.loads(raw)
+    errors = [e for e in op.body.validator.iter_errors(value) if type(e.kind).__name__ not in ("AnyOf", "OneOf")]
+    if not errors:
+        return None
+    error = min(errors, key=lambda e: len(list(e.instance_path)))
+    return Problem("body", field_name(list(error.instance_path)) or "body", error.message[:300], rule=type(error.kind).__name__)
 
 
 __all__ = ["BODY", "QUERY", "RequestInvalid", "check", "control_spec", "operations"]
