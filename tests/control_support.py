@@ -4,7 +4,7 @@ schemathesis run against that document."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema_rs
@@ -13,7 +13,7 @@ import requests
 from allowlist_emulator.control.spec import control_spec
 
 
-@lru_cache(maxsize=None)
+@cache
 def _routes() -> list[tuple[re.Pattern, str, Any]]:
     spec = control_spec()
     out = []
@@ -23,7 +23,7 @@ def _routes() -> list[tuple[re.Pattern, str, Any]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(operation_id: str, status: str) -> Any:
     op = control_spec().by_id[operation_id]
     response = op.raw["responses"][status]
@@ -62,6 +62,27 @@ class ControlClient:
         return check_control(self.session.request(method, self.url + path, timeout=30, **kwargs))
 
 
+def _examples(operation: Any, mode: Any, excluded: list, session: requests.Session, seed: int, max_examples: int,
+              failures: list[str]) -> Any:
+    """A hypothesis test sending ``max_examples`` cases of ``operation`` in generation ``mode``; failures collected."""
+    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        try:
+            response = case.call_and_validate(session=session, timeout=30, excluded_checks=excluded)
+            if response.status_code == 400:
+                assert response.json()["error"]["field"], response.text
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - schemathesis raises exception groups; every failure is reported
+            failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {str(exc)[:600]}")
+
+    return run
+
+
 def operation_has_inputs(operation: Any) -> bool:
     raw = operation.definition.raw
     return bool(raw.get("parameters") or raw.get("requestBody") or operation.path_parameters)
@@ -73,7 +94,8 @@ def schemathesis_run(base_url: str, max_examples: int, seed: int, skip: tuple[st
     import copy
 
     import schemathesis
-    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
     from schemathesis.config import SchemathesisConfig
     from schemathesis.generation.modes import GenerationMode
 
@@ -96,18 +118,5 @@ def schemathesis_run(base_url: str, max_examples: int, seed: int, skip: tuple[st
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if mode is GenerationMode.NEGATIVE and not operation_has_inputs(operation):
                 continue
-
-            @hypothesis_seed(seed)
-            @settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                      suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case) -> None:
-                try:
-                    response = case.call_and_validate(session=session, timeout=30, excluded_checks=excluded)
-                    if response.status_code == 400:
-                        assert response.json()["error"]["field"], response.text
-                except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failure is reported
-                    failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {str(exc)[:600]}")
-
-            run()
+            _examples(operation, mode, excluded, session, seed, max_examples, failures)()
     return failures
