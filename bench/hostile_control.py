@@ -90,8 +90,8 @@ def clock(port: int) -> None:
           f"{requests.get(u + '/clock').status_code}")
     requests.post(u + "/reset")
     for value in (1e300, "nan", "inf"):
-        response = requests.put(u + "/state", data=json.dumps({"clock": {"offset": value}}))
-        show(f'PUT /state {{"clock":{{"offset":{value!r}}}}}', response)
+        response = requests.put(u + "/state", data=json.dumps({"clock": {"offset": value}, "vendors": {"talend": {}}}))
+        show(f'PUT /state {{"clock":{{"offset":{value!r}}},"vendors":{{"talend":{{}}}}}}', response)
         print(f"    then GET /clock -> {requests.get(u + '/clock').status_code}; offset "
               f"{requests.get(u + '/clock').json().get('offset', '?') if requests.get(u + '/clock').ok else '?'}")
         requests.post(u + "/reset")
@@ -189,7 +189,7 @@ def memory(port: int) -> None:
     ns = {"X-Emulator-Namespace": "reader"}
     read = u + "/api/admin/security/whitelist/system"
     ns["Authorization"] = "Basic ZDJjYWRtaW46ZDJjYWRtaW4="  # d2cadmin:d2cadmin
-    base = _rate(read, ns)
+    base = sorted(_rate(read, ns, 1.5) for _ in range(3))[1]  # the median of three: the machine is shared
     added, statuses = 0, set()
     for n in range(5):
         for chunk in range(20):
@@ -197,7 +197,7 @@ def memory(port: int) -> None:
                                      json=[{"vendor": "hdp", "status": 500, "probability": 0.0}] * 1000)
             statuses.add(response.status_code)
             added += len(response.json()) if response.status_code == 201 else 0
-    loaded = _rate(read, ns)
+    loaded = sorted(_rate(read, ns, 1.5) for _ in range(3))[1]
     print(f"  fault rules: {added} rules in 5 other namespaces (statuses {sorted(statuses)}): reads {base:.0f} -> {loaded:.0f} req/s")
     server.stop()
 
@@ -255,7 +255,7 @@ def config(port: int) -> None:
                   f"{time.perf_counter() - start:.1f} s, peak RSS {int(peak) / 1024:.0f} MB; "
                   f"{result.stderr.strip().splitlines()[0][:150]}")
         except subprocess.TimeoutExpired:
-            print(f"  alias bomb: still running after 120 s")
+            print("  alias bomb: still running after 120 s")
         big = os.path.join(folder, "big.yaml")
         Path(big).write_text("journal_limit: 10\n" + "# " + "x" * (70 * 1024 * 1024) + "\n")
         server = serve(port, "--config", big)

@@ -65,7 +65,8 @@ class ControlClient:
 def _examples(operation: Any, mode: Any, excluded: list, session: requests.Session, seed: int, max_examples: int,
               failures: list[str]) -> Any:
     """A hypothesis test sending ``max_examples`` cases of ``operation`` in generation ``mode``; failures collected."""
-    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
 
     @hypothesis_seed(seed)
     @settings(max_examples=max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
@@ -94,8 +95,6 @@ def schemathesis_run(base_url: str, max_examples: int, seed: int, skip: tuple[st
     import copy
 
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import seed as hypothesis_seed
     from schemathesis.config import SchemathesisConfig
     from schemathesis.generation.modes import GenerationMode
 

@@ -135,7 +135,7 @@ class Control:
         data = await self.body(request)
         namespace = self.namespace(request)
         try:
-            namespace.restore(data)  # checked whole first: nothing changes when it raises
+            namespace.restore(data, verify=True)  # checked whole first: nothing changes when it raises
         except ValueError as exc:
             raise ApiError(400, str(exc), field=str(exc).partition(":")[0] or "body") from None
         await self.persist(namespace)

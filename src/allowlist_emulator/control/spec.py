@@ -13,7 +13,14 @@ from aiohttp import web
 
 from ..engine.router import read_body
 from ..engine.spec import Operation, Spec, load_spec, specs_dir
-from ..engine.validate import MISSING, Problem, RequestInvalid, field_name, parse_path, parse_query
+from ..engine.validate import (
+    MISSING,
+    Problem,
+    RequestInvalid,
+    field_name,
+    parse_path,
+    parse_query,
+)
 
 _Key = getattr(web, "RequestKey", None)  # aiohttp >= 3.12; plain strings before
 QUERY: Any = _Key("control_query", dict) if _Key else "control_query"  # request[QUERY]: declared query parameters, typed
