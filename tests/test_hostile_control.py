@@ -76,6 +76,7 @@ def test_the_limit_keeps_the_last_n(server):
     ({"vendors": {"nope": {}}}, "vendors.nope"),
     ({"vendors": {"talend": {}}, "clock": {"offset": "nan"}}, "clock.offset"),
     ({"vendors": {"talend": {}}, "clock": {"bogus": 1}}, "clock.bogus"),
+    ({"vendors": {"talend": {}}, "": 1}, "body"),
 ])
 def test_a_restore_that_does_not_fit_is_refused_whole_and_changes_nothing(server, body, field):
     namespace = {"X-Emulator-Namespace": "restore-whole"}

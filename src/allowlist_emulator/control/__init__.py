@@ -84,7 +84,10 @@ class Control:
                     self.announce(request)
                 return response
             except RequestInvalid as exc:
-                return control_error(exc.problem.status, str(exc.problem), exc.problem.field)
+                problem = exc.problem
+                if not problem.field:  # a key that is the empty string: {"": 1}
+                    return control_error(problem.status, f'body: the empty key "": {problem.message}', "body")
+                return control_error(problem.status, str(problem), problem.field)
             except ApiError as err:
                 response = control_error(err.status, err.message, err.field)
                 return await send_and_close(request, response) if err.kind == TIMEOUT else response

@@ -65,6 +65,7 @@ def _specific(op: Operation, raw: bytes) -> Problem | None:
     alternatives, when there is one: the shallowest of the others."""
     import json
 
+    assert op.body is not None
     value = json.loads(raw)
     errors = [e for e in op.body.validator.iter_errors(value) if type(e.kind).__name__ not in ("AnyOf", "OneOf")]
     if not errors:
