@@ -68,7 +68,7 @@ class Control:
         except (ValueError, RecursionError):
             raise ApiError(400, "body: is not valid JSON", field="body") from None
 
-    def guarded(self, handler, op=None):
+    def guarded(self, handler, op=None, max_body: int | None = None):
         """Admin token (when configured), the request checked against the control plane's spec (``op``), and uniform
         errors, for control-plane handlers only (vendor routes pay nothing)."""
 
@@ -78,7 +78,7 @@ class Control:
                 return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
             try:
                 if op is not None:
-                    await check(request, op, self.em.options.body_timeout)
+                    await check(request, op, self.em.options.body_timeout, max_body)
                 response = await handler(request)
                 if request.method != "GET" and response.status < 400 and self.em.journal.subscribers:
                     self.announce(request)
@@ -135,11 +135,7 @@ class Control:
         return json_response(masked(state) if request.query.get("redact") == "true" else state)
 
     async def put_state(self, request: web.Request) -> web.Response:
-        limit = self.em.options.max_state_body  # a whole namespace's lists: above the 1 MiB of every other body
-        try:
-            data = await self.body(request.clone(client_max_size=limit))
-        except web.HTTPRequestEntityTooLarge:
-            raise ApiError(413, f"body: larger than the limit of {limit} bytes for a state", field="body") from None
+        data = await self.body(request)  # up to max_state_body (register_control), checked against the spec
         namespace = self.namespace(request)
         try:
             namespace.restore(data, verify=True)  # checked whole first: nothing changes when it raises
@@ -271,8 +267,11 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     ]
     dashboard: Dashboard = register_dashboard(routes, emulator, ADMIN_HEADER)
     ops = operations([(method, path) for method, path, _handler in routes], PREFIX)  # specs/control/control.yaml
+    # a whole namespace's lists (replicate loads 100,000-entry lists): above the 1 MiB of every other body
+    max_body = {("PUT", "/state"): emulator.options.max_state_body}
     for method, path, handler in routes:
-        app.router.add_route(method, PREFIX + path, control.guarded(handler, ops[(method, path)]))
+        app.router.add_route(method, PREFIX + path,
+                             control.guarded(handler, ops[(method, path)], max_body.get((method, path))))
     app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
     app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
     app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash

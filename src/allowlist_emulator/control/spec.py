@@ -43,14 +43,22 @@ def operations(routes: list[tuple[str, str]], prefix: str) -> dict[tuple[str, st
     return {(method, path): table[(method, prefix + path)] for method, path in routes}
 
 
-async def check(request: web.Request, op: Operation, body_timeout: float) -> None:
-    """Validate ``request`` against ``op``; RequestInvalid names the field. Typed values go to request[QUERY], request[BODY]."""
+async def check(request: web.Request, op: Operation, body_timeout: float, max_body: int | None = None) -> None:
+    """Validate ``request`` against ``op``; RequestInvalid names the field. Typed values go to request[QUERY], request[BODY].
+    ``max_body``: this operation's body may be larger than the application's limit (413 naming it above)."""
     if op.path_params:
         parse_path(op.path_params, request.match_info)
     request[QUERY] = parse_query(op.query_params, request.query) if op.query_params else {}
     body: Any = MISSING
     if op.body is not None:
-        raw = await read_body(request, body_timeout)
+        if max_body is None:
+            raw = await read_body(request, body_timeout)
+        else:
+            try:
+                raw = await read_body(request.clone(client_max_size=max_body), body_timeout)
+            except web.HTTPRequestEntityTooLarge:
+                raise RequestInvalid(Problem("body", "body", f"larger than the limit of {max_body} bytes for this request",
+                                             status=413, kind="too_large")) from None
         try:
             body = op.body.parse(raw, request.content_type if "Content-Type" in request.headers else "")
         except RequestInvalid as exc:
