@@ -74,8 +74,9 @@ def test_repeated_advances_stop_at_the_last_date_and_the_state_file_loads_again(
     ({"offset": "nan"}, "clock.offset"),
     ({"offset": "inf"}, "clock.offset"),
     ({"offset": -1e10}, "clock.offset"),
-    ({"offset": 3.3e10, "frozen": False}, "clock.offset"),
+    ({"offset": 6.5e10, "frozen": False}, "clock.offset"),
     ({"frozen": True, "now": "9999-12-31T23:59:59Z"}, "clock.now"),
+    ({"frozen": True, "now": "4000-01-01T00:00:00Z"}, "clock.now"),
     ({"frozen": True}, "clock.now"),
     ({"frozen": True, "now": "x"}, "clock.now"),
 ])
@@ -85,6 +86,22 @@ def test_a_restored_clock_beyond_the_range_is_refused_and_not_applied(tmp_path, 
         refused(requests.put(server.url + "/_emulator/state", json={"clock": clock, "vendors": {"talend": {}}}), field)
         assert requests.get(server.url + "/_emulator/clock").json()["offset"] == before["offset"]
         every_route_answers(server.url)
+
+
+def test_a_clock_that_went_on_past_the_last_date_still_loads(tmp_path):
+    """set near the last date, then real time carries it past: its export restores and its state file loads."""
+    state_file = str(tmp_path / "s.db")
+    with EmulatorServer(Options(state_file=state_file)) as server:
+        assert requests.post(server.url + "/_emulator/clock", json={"set": "2999-12-31T23:59:59Z"}).status_code == 200
+        exported = requests.get(server.url + "/_emulator/state").json()
+        exported["clock"]["offset"] += 3600  # as if an hour of real time had passed
+        check_control(requests.put(server.url + "/_emulator/state", json=exported))
+        assert requests.get(server.url + "/_emulator/clock").json()["now"].startswith("3000-01-01T00:59")
+        refused(requests.post(server.url + "/_emulator/clock", json={"advance": 1}), "advance")  # a client still cannot move it on
+        every_route_answers(server.url)
+    with EmulatorServer(Options(state_file=state_file)) as again:
+        assert requests.get(again.url + "/_emulator/clock").json()["now"].startswith("3000-01-01T00:59")
+        every_route_answers(again.url)
 
 
 def test_the_clock_unit():

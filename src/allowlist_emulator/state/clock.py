@@ -14,11 +14,15 @@ from datetime import datetime, timezone
 EARLIEST = 0.0  # 1970-01-01T00:00:00Z
 LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
 RANGE = "1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z"
+# A clock set near LATEST goes on with real time, so a saved or exported clock may lie a little past it: what is read
+# back (a restore, the state file) may reach this, still far from the year 9999 the models' dates end at.
+LATEST_READ = datetime(3999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
 
 
-def _check(field: str, when: float) -> float:
-    if not (math.isfinite(when) and EARLIEST <= when <= LATEST):
-        raise ValueError(f"{field}: the clock must stay between {RANGE}")
+def _check(field: str, when: float, latest: float = LATEST) -> float:
+    if not (math.isfinite(when) and EARLIEST <= when <= latest):
+        end = RANGE if latest == LATEST else RANGE.replace("2999", "3999")
+        raise ValueError(f"{field}: the clock must stay between {end}")
     return when
 
 
@@ -83,5 +87,5 @@ class Clock:
                 raise ValueError("clock.now: is required when frozen is true") from None
             except (ValueError, OverflowError):
                 raise ValueError(f"clock.now: {str(data['now'])[:64]!r} is not an ISO-8601 date-time") from None
-        _check("clock.now" if clock.frozen_at is not None else "clock.offset", clock.time())
+        _check("clock.now" if clock.frozen_at is not None else "clock.offset", clock.time(), LATEST_READ)
         return clock
