@@ -192,7 +192,7 @@ def memory(port: int) -> None:
     base = sorted(_rate(read, ns, 1.5) for _ in range(3))[1]  # the median of three: the machine is shared
     added, statuses = 0, set()
     for n in range(5):
-        for chunk in range(20):
+        for _chunk in range(20):
             response = requests.post(u + "/_emulator/faults", headers={"X-Emulator-Namespace": f"f{n}"},
                                      json=[{"vendor": "hdp", "status": 500, "probability": 0.0}] * 1000)
             statuses.add(response.status_code)

@@ -50,7 +50,7 @@ def test_request_headers_are_kept_cut_to_a_bound_per_entry():
 
 def test_the_journal_holds_a_bounded_number_of_bytes_dropping_the_oldest():
     journal = Journal(limit=10_000, max_bytes=1_000_000)
-    for i in range(2000):
+    for _ in range(2000):
         journal.record("n", "hdp", None, "POST", "/p" + "x" * 4000, "q=" + "y" * 2000, 200, 1.0, None, b"z" * 10_000)
         assert journal.bytes <= journal.max_bytes
     kept = list(journal.select("n"))
