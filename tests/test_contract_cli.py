@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from allowlist_emulator.cli import main
+from allowlist_emulator.vendors import REGISTRY
 
 pytestmark = pytest.mark.slow
 QUICK = ["--max-examples", "2", "--phases", "examples,coverage", "--seed", "3"]
@@ -25,7 +26,7 @@ def test_exit_0_and_junit_report(server, tmp_path, capsys):
     suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("errors") == "0"
     cases = suite.findall("testcase")
-    assert len(cases) == 18  # every HDP operation, the writes as skipped (no --allow-writes)
+    assert len(cases) == 19  # every HDP operation (getPermission the 19th), the writes as skipped (no --allow-writes)
     assert int(suite.get("skipped")) == sum(case.find("skipped") is not None for case in cases) == 10
     assert {p.get("name"): p.get("value") for p in suite.find("properties")}["emulator"] == "true"
 
@@ -78,7 +79,7 @@ def test_exit_codes_from_a_real_process():
     assert done.returncode == 0 and "--allow-writes" in done.stdout
 
 
-@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+@pytest.mark.parametrize("vendor", list(REGISTRY))
 def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     """``allowlist-emulator contract VENDOR --url URL`` without --allow-writes, every phase (stateful included: its
     create → get links have no create to start from in a read-only run, which is no failure), as a separate

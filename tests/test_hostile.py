@@ -224,8 +224,8 @@ def test_absurd_query_values(server, vendor):
     ignored query parameter is a valid delete, so DELETEs get hostile ids and users instead.)"""
     batch = Batch(server, vendor, "query")
     for op in vendor_spec(vendor).operations:
-        if op.method == "DELETE" and not op.query_params:
-            continue
+        if op.method == "DELETE" and not any(p.name == "user" for p in op.query_params):
+            continue  # (Talend's DELETEs take only the optional, ignored talendVersion: a valid delete whatever it is)
         path = concrete_path(op, **batch.ids)
         body = b'"not an object"' if op.body is not None else None  # writes stay invalid whatever the query does
         queries = ABSURD_QUERIES if op.method != "DELETE" else [f"user={u}" for u in HOSTILE_USERS]
@@ -289,7 +289,7 @@ def test_header_injection_and_enormous_and_non_ascii_headers(server, vendor):
     for label, raw in cases.items():
         status = _raw(server, raw)
         batch.sent += 1
-        if status >= 500 or status == 0 and label not in ("HTTP/0.9 style",):
+        if status >= 500 or (status == 0 and label not in ("HTTP/0.9 style",)):
             batch.failures.append(f"{label}: status {status}")
     # the same through requests, where the answer is the vendor's: non-ASCII and odd values of the headers vendors read
     for headers in ({"X-Emulator-Namespace": batch.v.namespace + "\u00e9"}, {"X-Forwarded-For": "not-an-address"},

@@ -112,5 +112,5 @@ def test_the_clock_unit():
         clock.advance(-clock.time() - 1)
     clock.advance(-clock.time() + EARLIEST)  # the first second is allowed
     for data in ({"offset": math.inf}, {"offset": math.nan}, {"offset": True}, {"offset": "1"}):
-        with pytest.raises(ValueError, match="clock.offset"):
+        with pytest.raises(ValueError, match=r"clock\.offset"):
             Clock.from_json(data)

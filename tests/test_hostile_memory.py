@@ -189,7 +189,8 @@ def test_a_few_aliases_are_fine(tmp_path):
     assert "--vendor" in result.stderr and "alias" not in result.stderr  # the config was read; the next check failed
 
 
-@pytest.mark.parametrize("text", ['{"a":' * 100_000 + "1" + "}" * 100_000, "a:\n" + "".join(" " * i + "- \n" for i in range(0)) + "[" * 100_000 + "]" * 100_000])
+@pytest.mark.parametrize("text", ['{"a":' * 100_000 + "1" + "}" * 100_000, "[" * 100_000 + "]" * 100_000,
+                                  "".join(" " * i + "a:\n" for i in range(0, 200, 2)) + " " * 200 + "1\n"])
 def test_a_config_nested_100000_levels_is_one_clean_line(tmp_path, text):
     (tmp_path / "deep.yaml").write_text(text)
     result = serve_cli("--port", str(free_port()), "--config", str(tmp_path / "deep.yaml"))

@@ -16,10 +16,10 @@ from aiohttp import web
 from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
-from ..engine.faults import TooManyFaults
+from ..engine.faults import TooManyFaults, resolve_operation
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
-from ..recording.redaction import masked
+from ..redaction import masked
 from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
@@ -148,9 +148,12 @@ class Control:
         namespace = self.namespace(request)
         query = request[QUERY]  # typed and bounded by the spec: status 100..599, limit 0..10^9
         limit = query.get("limit")
+        operation = query.get("operationId")  # an operationId a vendor used before matches under its current name
+        if operation:
+            operation = resolve_operation(self.em.vendors, operation, query.get("vendor")) or operation
         selected = list(self.em.journal.select(
             namespace.name, query.get("vendor"), query.get("method"), query.get("path"),
-            query.get("status"), query.get("operationId")))
+            query.get("status"), operation))
         if limit is not None:
             selected = selected[max(len(selected) - limit, 0):] if limit else []
         if query.get("redact"):  # the dashboard's view: secrets replaced as the recorder replaces them
@@ -173,7 +176,7 @@ class Control:
         rules = data if isinstance(data, list) else [data]
         added = []
         try:
-            for index, rule in enumerate(rules):
+            for index, rule in enumerate(rules):  # noqa: B007 (index names the refused rule below)
                 added.append(self.em.faults.add(rule, namespace.name, self.em.vendors))
         except ValueError as exc:
             for rule in added:

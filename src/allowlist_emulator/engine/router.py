@@ -111,6 +111,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
         found = ROUTED.get()  # the namespace from the URL or the port (engine/url_namespace.py), else the header's
+        name: str | None
         if found is not None and found.request is request:
             name, rest = found.name, found.rest
         else:
@@ -136,7 +137,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             write = request.method in WRITES
             if write:  # the state of all namespaces is bounded (--max-state-bytes): refused in the vendor's shape
                 store.make_room(len(ctx.raw_body), namespace)
-            response = handler(ctx)
+            response: web.StreamResponse = handler(ctx)
             if write and response.status < 400:
                 namespace.wrote(len(ctx.raw_body))
                 if state_file is not None:
@@ -176,11 +177,11 @@ def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, k
         ctx = Ctx(request, None, vendor, namespace, emulator, found.rest if found else None)
         path = ctx.url.path
         if kind == METHOD:
-            err = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
-                           headers={"Allow": ", ".join(allowed)})
+            error = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
+                             headers={"Allow": ", ".join(allowed)})
         else:
-            err = ApiError(status, f"path {path} does not exist", kind=kind)
-        return _finish(ctx, vendor.render_error(err, ctx), started)
+            error = ApiError(status, f"path {path} does not exist", kind=kind)
+        return _finish(ctx, vendor.render_error(error, ctx), started)
 
     handle.vendor = vendor  # type: ignore[attr-defined]
     return handle

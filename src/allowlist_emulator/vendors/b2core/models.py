@@ -11,7 +11,8 @@ Config (``vendors: {b2core: {...}}`` in the ``--config`` YAML)::
       - {ipAddress: 10.6.6.6, policy: deny, ttl: 3600}
 
 Times are whole epoch seconds on the namespace's emulator clock. ``expireTime`` = ``updateTime`` + ``ttl``; ``ttl`` 0
-means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string). Expired policies stay listed; they only stop counting in :func:`decide`.
+means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string).
+Expired policies stay listed; they only stop counting in :func:`decide`.
 
 Policies live in a dict in insertion order. Ids are ObjectId-like (creation second, a random part, a counter), so
 while the clock only moves forward insertion order *is* the default order (createTime, then addressId) and the
@@ -38,6 +39,7 @@ MAX_TOKENS = 10_000  # live tokens kept per namespace; the oldest are forgotten 
 DEFAULT_MAX_ENTRIES = 100_000  # policies per namespace (config max_entries)
 POLICIES = ("allow", "deny")
 FIELDS = ("ipAddress", "policy", "ttl")
+DEFAULT_POLICY = "allow"  # a POST without policy (the page marks no body field required)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MIN_TIME = int((datetime(1, 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds())
 MAX_TIME = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - EPOCH).total_seconds())
@@ -252,14 +254,16 @@ class B2CoreModel:
         return policy
 
     def create(self, body: dict, now: float) -> dict:
-        """``body`` is schema-valid (ipAddress and policy present); ttl defaults to 0."""
+        """``body`` is schema-valid (ipAddress present); policy defaults to allow and ttl to 0 (the page marks neither
+        required, so a client typed from it may leave them out)."""
         block = check_ip(body["ipAddress"], "ipAddress")
         created = int(now // 1)
         ttl = _ttl(body.get("ttl", 0), created)
         if len(self.policies) >= self.max_entries:
             raise e.error(e.EMULATOR_LIMIT, f"policies: this namespace holds {len(self.policies)} policies, the emulator's "
                           "limit (max_entries in --config)", status=400)
-        policy = Policy(self._new_id(created), body["ipAddress"], block, body["policy"], ttl, created, created)
+        policy = Policy(self._new_id(created), body["ipAddress"], block, body.get("policy", DEFAULT_POLICY), ttl, created,
+                        created)
         self._insert(policy)
         return policy.to_json()
 
@@ -375,6 +379,10 @@ def _ttl(ttl: int, at: int) -> int:
     return ttl
 
 
+def _between(attribute: str, start: int, end: int) -> Callable[[Policy], bool]:
+    return lambda p: start <= getattr(p, attribute) < end
+
+
 def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
     """One predicate for every ``filter[...]`` given (AND); None when there are none. Values are checked first."""
     tests: list[Callable[[Policy], bool]] = []
@@ -382,13 +390,15 @@ def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
         block = check_ip(filters["ip"], "filter[ip]")
         tests.append(lambda p: p.block == block)
     if "policy" in filters:
-        tests.append(lambda p, value=filters["policy"]: p.policy == value)
+        policy = filters["policy"]
+        tests.append(lambda p: p.policy == policy)
     if "ttl" in filters:
-        tests.append(lambda p, value=filters["ttl"]: p.ttl == value)
+        ttl = filters["ttl"]
+        tests.append(lambda p: p.ttl == ttl)
     for name, attribute in (("createTime", "created"), ("updateTime", "updated"), ("expireTime", "shown_expiry")):
         if name in filters:
             start, end = day_or_second(filters[name], f"filter[{name}]")
-            tests.append(lambda p, a=attribute, s=start, t=end: s <= getattr(p, a) < t)
+            tests.append(_between(attribute, start, end))
     if not tests:
         return None
     return lambda p: all(test(p) for test in tests)

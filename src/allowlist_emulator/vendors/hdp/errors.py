@@ -10,9 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError, vendor_error
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 BAD_CREDENTIALS = 222206007
 CREATE_FAILED = 222208711
@@ -36,17 +39,18 @@ METHOD_NOT_ALLOWED = 222208733
 TOO_LARGE = 222208734
 FAULT = 222208735
 PERMISSIONS_FAILED = 222207919  # "Get permissions" page's failure sample
+NO_SUCH_PERMISSION = 222208553  # "Get details on a permission" page's failure sample
 
 
 def error(code: int, *args: object, status: int | None = None) -> ApiError:
     """The error with this code, its text from specs/hdp.yaml with ``{0}``, ``{1}``... filled in."""
-    return vendor_error("hdp", code, *args, status=status)
+    return vendor_error(KEY, code, *args, status=status)
 
 
 def _failure_code(ctx: Ctx | None) -> int:
     """The vendor's published failure code for the operation an injected fault hits."""
     method = ctx.op.method if ctx is not None and ctx.op is not None else ""
-    if ctx is not None and ctx.op is not None and ctx.op.operation_id == "listPermissions":
+    if ctx is not None and ctx.op is not None and ctx.op.operation_id in ("listPermissions", "getPermission"):
         return PERMISSIONS_FAILED
     return {"POST": CREATE_FAILED, "GET": GET_FAILED, "DELETE": DELETE_FAILED}.get(method, FAULT)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...engine.context import Ctx
 from ...engine.secrets import basic_credentials
 from . import errors as e
-from .models import USERS_MANAGEMENT
+from .models import SERVICE_ACCOUNT_MANAGE, SERVICE_ACCOUNT_MANAGE_ID, USERS_MANAGEMENT
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="Talend Cloud"'}
 _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Talend Cloud"'}
@@ -32,10 +32,14 @@ def _service_account(ctx: Ctx) -> None:
     account = ctx.model.service_account(*credentials)
     if account is None:
         raise e.error(401, "Authorization: the service account id or secret is not valid", headers=dict(_BASIC_CHALLENGE))
+    if not account.may_get_tokens:  # the vendor's 403 "The account provided does not have the required permissions"
+        raise e.error(403, f'the account provided does not have the required permissions: "{SERVICE_ACCOUNT_MANAGE}" '
+                      f"({SERVICE_ACCOUNT_MANAGE_ID})")
     ctx.identity = account
 
 
 def authenticate(ctx: Ctx) -> None:
+    assert ctx.op is not None  # the router authenticates a request to an operation
     if SERVICE_ACCOUNT_SCHEME in ctx.op.security_schemes:
         return _service_account(ctx)
     scheme, _, value = ctx.request.headers.get("Authorization", "").partition(" ")
@@ -50,7 +54,7 @@ def authenticate(ctx: Ctx) -> None:
         if ctx.time() >= token.expires:
             raise e.error(401, "Authorization: the service-account token has expired; request a new one at "
                           "POST /security/oauth/token", headers=dict(_CHALLENGE))
-        if ctx.op.path.startswith(LEGACY_PREFIX):
+        if ctx.op is not None and ctx.op.path.startswith(LEGACY_PREFIX):
             raise e.error(401, "Authorization: service-account tokens are accepted only by the version-agnostic "
                           "endpoints (/security/ip-allowlist...), not by /v1/management/...", headers=dict(_CHALLENGE))
     ctx.identity = token

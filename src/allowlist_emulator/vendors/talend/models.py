@@ -14,17 +14,21 @@ Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every
     service_accounts:           # extra service accounts, added to the demo one (POST /security/oauth/token)
       my-sa:                    # the service account id (the user part of the Basic credentials)
         secret: s3cret          # required, a non-empty string
-        permissions: ["Users - Management"]   # optional; default ["Users - Management"]
+        permissions: ["Users - Management", "Service Account - Manage"]   # optional; this is the default.
+                                # Without "Service Account - Manage" (or its id TMC_SERVICE_ACCOUNT_MANAGEMENT) the
+                                # token request answers 403, as the vendor's OAuth document declares
     policy:                     # the policy every namespace starts with (none by default)
       enabled: false
       description: Paris office
       ips: [{ip: 203.0.113.10, description: office egress}]   # `id` (a UUID) optional, generated otherwise
 
 Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), ``talend-no-permission-token`` (none).
-Demo service account (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
-Management". ``POST /security/oauth/token`` with its Basic credentials issues a JWT-shaped bearer token that lives 30
-minutes of the namespace's emulator clock and is accepted by the ``/security/...`` paths only ("service accounts are
-supported only by the new version-agnostic endpoints"); ``/v1/management/...`` answers it 401.
+Demo service accounts (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
+Management" and "Service Account - Manage"; ``talend-no-token-service-account`` / ``talend-no-token-secret``, without
+"Service Account - Manage", whose token request answers 403. ``POST /security/oauth/token`` with its Basic credentials
+issues a JWT-shaped bearer token that lives 30 minutes of the namespace's emulator clock and is accepted by the
+``/security/...`` paths only ("service accounts are supported only by the new version-agnostic endpoints");
+``/v1/management/...`` answers it 401.
 
 Every write builds the new state first and stores it only when every check passed, so a rejected request changes
 nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
@@ -50,12 +54,18 @@ from ...engine.secrets import find, same
 from . import errors as e
 
 USERS_MANAGEMENT = "Users - Management"
+# What POST /security/oauth/token needs (Talend's OAuth document, 2021-03): "Service Account - Manage", id
+# TMC_SERVICE_ACCOUNT_MANAGEMENT; a configured permission list may name it either way.
+SERVICE_ACCOUNT_MANAGE = "Service Account - Manage"
+SERVICE_ACCOUNT_MANAGE_ID = "TMC_SERVICE_ACCOUNT_MANAGEMENT"
+DEFAULT_SERVICE_ACCOUNT_PERMISSIONS = (USERS_MANAGEMENT, SERVICE_ACCOUNT_MANAGE)
 DEMO_TOKENS: dict[str, tuple[str, ...]] = {
     "talend-admin-token": (USERS_MANAGEMENT,),
     "talend-no-permission-token": (),
 }
 DEMO_SERVICE_ACCOUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "talend-service-account": ("talend-service-secret", (USERS_MANAGEMENT,)),
+    "talend-service-account": ("talend-service-secret", DEFAULT_SERVICE_ACCOUNT_PERMISSIONS),
+    "talend-no-token-service-account": ("talend-no-token-secret", (USERS_MANAGEMENT,)),  # token request → 403
 }
 SERVICE_TOKEN_SECONDS = 1800  # "This token expires after 30 minutes"
 MAX_SERVICE_TOKENS = 10_000  # live service-account tokens kept per namespace; the oldest are forgotten beyond that
@@ -82,6 +92,10 @@ class ServiceAccount:
     secret: str
     permissions: frozenset[str]
 
+    @property
+    def may_get_tokens(self) -> bool:
+        return bool(self.permissions & {SERVICE_ACCOUNT_MANAGE, SERVICE_ACCOUNT_MANAGE_ID})
+
 
 def _service_accounts(config: Mapping) -> dict[str, ServiceAccount]:
     accounts = {name: ServiceAccount(name, secret, frozenset(permissions))
@@ -98,7 +112,7 @@ def _service_accounts(config: Mapping) -> dict[str, ServiceAccount]:
         secret = account.get("secret")
         if not isinstance(secret, str) or not secret:
             raise ValueError(f"{where}.secret: is required, a non-empty string")
-        permissions = account.get("permissions", [USERS_MANAGEMENT])
+        permissions = account.get("permissions", list(DEFAULT_SERVICE_ACCOUNT_PERMISSIONS))
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise ValueError(f"{where}.permissions: must be a list of permission names")
         accounts[name] = ServiceAccount(name, secret, frozenset(permissions))
@@ -306,7 +320,7 @@ class TalendModel:
         state after every update, then store. Entries keep their place."""
         self._check_limit(len(policy.entries), 402)
         changes = [(where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block))
-                   for (where, block, item), entry_id in zip(parsed, ids)]
+                   for (where, block, item), entry_id in zip(parsed, ids, strict=True)]
         updated = {entry.id: entry for _, entry in changes}
         others = [entry for entry_id, entry in policy.entries.items() if entry_id not in updated]
         self._check_duplicates(changes, others, 400)
@@ -323,8 +337,9 @@ class TalendModel:
         if self.policy is not None:
             raise e.error(409, "an IP allowlist configuration already exists")
         entries = self._new_entries(parsed, [], dup_status=409, limit_status=402)
-        self._store(Policy(body["enabled"], body.get("description", ""), entries))
-        return self.policy.to_json()
+        policy = Policy(body["enabled"], body.get("description", ""), entries)
+        self._store(policy)
+        return policy.to_json()
 
     def update_policy(self, body: Mapping) -> dict:
         """PUT: the body's ``ips`` join the stored ones ("you add IPs to the existing IP allowlist"); ``enabled`` is
@@ -355,8 +370,9 @@ class TalendModel:
         entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
         entries.update(added)
         description = body["description"] if "description" in body else policy.description
-        self._store(Policy(body["enabled"], description, entries))
-        return self.policy.to_json()
+        new_policy = Policy(body["enabled"], description, entries)
+        self._store(new_policy)
+        return new_policy.to_json()
 
     def delete_policy(self) -> None:
         self._store(None)
@@ -400,7 +416,7 @@ class TalendModel:
     def update_ip(self, entry_id: str, item: Mapping) -> dict:
         parsed = [("ip", parse_ip(item.get("ip"), "ip"), item)]
         self.get_ip(entry_id)
-        return self._apply_updates(self.policy, parsed, [entry_id])[0].to_json()
+        return self._apply_updates(self._require_policy(), parsed, [entry_id])[0].to_json()
 
     def delete_ip(self, entry_id: str) -> None:
         if self.policy is not None and self.policy.entries.pop(entry_id, None) is not None:
@@ -429,7 +445,9 @@ class TalendModel:
         self.service_tokens[value] = Token(value, account.permissions, account.id, now + SERVICE_TOKEN_SECONDS)
         while len(self.service_tokens) > MAX_SERVICE_TOKENS:
             del self.service_tokens[next(iter(self.service_tokens))]
-        return {"access_token": value, "token_type": "Bearer", "expires_in": SERVICE_TOKEN_SECONDS}
+        # expires_in is a string: Talend's OAuth document types it so (example "3600"), and clients generated from it in
+        # statically typed languages fail on a number
+        return {"access_token": value, "token_type": "Bearer", "expires_in": str(SERVICE_TOKEN_SECONDS)}
 
     def count_request(self, token: Token) -> None:
         """One more request for this token in its window; 429 with the X-RateLimit-* headers once it is used up."""
