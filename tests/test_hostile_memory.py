@@ -16,7 +16,7 @@ import requests
 from allowlist_emulator.app import Options
 from allowlist_emulator.engine.faults import Faults
 from allowlist_emulator.engine.journal import HEADERS_KEPT, LEFT_OUT, Journal
-from allowlist_emulator.recording.redaction import Interaction
+from allowlist_emulator.redaction import Interaction
 from allowlist_emulator.recording.replay import Replayer
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
