@@ -24,8 +24,8 @@ def journal(server, name: str, **query) -> list[dict]:
     return response.json()["requests"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+@pytest.mark.parametrize("vendor", [  # HDP (Basic) and CodeArts (AK/SK over the prefix) prove the wiring
+    "hdp", "codearts", *(pytest.param(v, marks=pytest.mark.deep) for v in ("talend", "b2core"))])
 def test_contract_suite_under_a_namespaced_base_url(server, vendor, capsys):
     name = f"contract-url-{uuid.uuid4().hex[:8]}"
     url = f"{server.url}/_ns/{name}{server.emulator.base_path(vendor)}"
