@@ -26,7 +26,7 @@ def anchors(page: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("page", [ROOT / "README.md", *PAGES], ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize("page", [ROOT / "README.md", ROOT / "bench" / "README.md", *PAGES], ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_relative_link_resolves(page):
     broken = []
     for target in LINK.findall(page.read_text(encoding="utf-8")):
