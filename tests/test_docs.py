@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,31 @@ def test_curl_commands_on_the_page_succeed(page, lines):
             command = line.replace("127.0.0.1:8080", f"127.0.0.1:{port}") + " --fail-with-body"
             done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
             assert done.returncode == 0, f"{page}: {line}\n→ exit {done.returncode}: {done.stdout} {done.stderr}"
+
+
+def documented_invocations() -> dict[str, set[str]]:
+    """``{subcommand: {--option, ...}}`` over every ``allowlist-emulator ...`` line in a code block of the README and
+    docs/ (continuation lines and the usage synopsis's bracketed lines included)."""
+    found: dict[str, set[str]] = {}
+    for page in [ROOT / "README.md", *PAGES]:
+        for block in re.findall(r"^```[a-z]*\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M):
+            text = re.sub(r"\n\s+\[", " [", block.replace("\\\n", " "))  # a usage synopsis wraps with [--...]
+            for line in text.splitlines():
+                line = line.split(" #")[0].strip()
+                match = re.match(r"(?:\.venv/bin/)?allowlist-emulator (\w+)(.*)", line)
+                if match:
+                    found.setdefault(match.group(1), set()).update(re.findall(r"(?<![\w-])--[a-z][a-z-]*", match.group(2)))
+    return found
+
+
+def test_every_documented_command_line_uses_options_the_command_has():
+    """A renamed or dropped option fails here, not in a reader's shell: each subcommand's --help names every option
+    the README and docs/ show it with."""
+    invocations = documented_invocations()
+    assert {"serve", "contract", "record", "replay"} <= set(invocations), invocations
+    for command, options in sorted(invocations.items()):
+        done = subprocess.run([sys.executable, "-m", "allowlist_emulator.cli", command, "--help"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        missing = sorted(o for o in options if not re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", done.stdout))
+        assert not missing, f"allowlist-emulator {command} --help lacks options the docs use: {missing}"
