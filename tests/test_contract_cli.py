@@ -96,6 +96,7 @@ def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     assert list(work.iterdir()) == [], "contract left files in the working folder"
 
 
+@pytest.mark.deep  # the page's example is a whole read-only CodeArts suite
 def test_docs_read_only_pytest_example_passes(pytester):
     """docs/contract.md's ``test_codearts_reads``, copied from the page, run as a user's test."""
     import re
