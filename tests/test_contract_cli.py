@@ -12,6 +12,8 @@ import requests
 
 from allowlist_emulator.cli import main
 
+from .tier_support import vendors_deep_except
+
 QUICK = ["--max-examples", "2", "--phases", "examples,coverage", "--seed", "3"]
 
 
@@ -77,8 +79,7 @@ def test_exit_codes_from_a_real_process():
     assert done.returncode == 0 and "--allow-writes" in done.stdout
 
 
-@pytest.mark.parametrize("vendor", [  # one vendor proves the wiring; the others run in the deep tier
-    "hdp", *(pytest.param(v, marks=pytest.mark.deep) for v in ("talend", "codearts", "b2core"))])
+@pytest.mark.parametrize("vendor", vendors_deep_except("hdp"))  # one vendor proves the wiring; the rest are deep
 def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     """``allowlist-emulator contract VENDOR --url URL`` without --allow-writes, every phase (stateful included: its
     create → get links have no create to start from in a read-only run, which is no failure), as a separate

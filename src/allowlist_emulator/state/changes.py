@@ -40,6 +40,7 @@ class Entries(dict):
 
     def _note(self, key: Any, moved: bool) -> None:
         changes = self.changes
+        assert changes is not None  # every caller checks first
         if moved:
             changes.pop(key, None)
             changes[key] = MOVED
@@ -85,7 +86,7 @@ class Entries(dict):
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
-    def __ior__(self, other: Any) -> "Entries":
+    def __ior__(self, other: Any) -> "Entries":  # type: ignore[misc]  # dict's | gives a plain dict; |= keeps Entries
         self.update(other)
         return self
 
@@ -214,8 +215,8 @@ def rebuild(rest: Any, rows: Mapping[str, list[tuple[str, Any]]], where: str = "
             found = rows.get(where, [])
             return {key: value for key, value in found} if rest.get(AS) == "object" else [value for _, value in found]
         if rest.get(ROW) == where and len(rest) == 1:
-            found = rows.get(where)
-            return found[0][1] if found else None
+            row = rows.get(where)
+            return row[0][1] if row else None
         return {key: rebuild(item, rows, pointer(where, key)) for key, item in rest.items()}
     if isinstance(rest, list):
         return [rebuild(item, rows, pointer(where, index)) for index, item in enumerate(rest)]
