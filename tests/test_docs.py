@@ -49,7 +49,7 @@ def curl_blocks() -> list[tuple[str, list[str]]]:
 
 def test_the_pages_that_show_curl_commands_are_found():
     names = {name for name, _ in curl_blocks()}
-    assert {"control-plane.md", "faults.md", "namespaces.md"} <= names, names
+    assert {"faults.md", "namespaces.md"} <= names, names
 
 
 @pytest.mark.parametrize("page, lines", curl_blocks(), ids=lambda v: v if isinstance(v, str) else str(len(v)))
