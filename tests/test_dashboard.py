@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
-import time
 import uuid
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import requests
 
 from allowlist_emulator.app import Options
 from allowlist_emulator.control.dashboard import COOKIE, session_value
-from allowlist_emulator.engine.journal import FEED_QUEUE, Journal
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
 
@@ -351,70 +348,6 @@ def test_beyond_loopback_the_page_and_its_feed_need_the_admin_token(browser):
 
 
 # -- the live feed and the redacted views over HTTP ----------------------------------------------------------------------
-def test_a_subscriber_that_never_reads_is_bounded_and_does_not_hold_requests_up(dash):
-    namespace = f"stall-{uuid.uuid4().hex[:8]}"
-    journal = dash.emulator.journal
-    stalled = socket.socket()
-    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.connect(("127.0.0.1", dash.port))
-    stalled.sendall(f"GET /_emulator/events?namespace={namespace} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-
-    def subscriber():
-        return next((s for s in journal.subscribers if s.namespace == namespace), None)
-
-    deadline = time.time() + 5
-    while subscriber() is None and time.time() < deadline:
-        time.sleep(0.01)
-    reader = subscriber()
-    assert reader is not None
-
-    def burst(count):
-        for _ in range(count):
-            journal.record(namespace, "talend", "getIpAllowlist", "GET", "/security/ip-allowlist", "", 404, 1.0,
-                           "127.0.0.1", b"")
-
-    # ~45 MB of events, in bursts the stream's writer takes in turn, until the socket is full and the writer waits
-    for _ in range(100):
-        dash.call(burst, FEED_QUEUE - 1)
-        time.sleep(0.05)
-        if reader.items:
-            time.sleep(0.3)
-            if reader.items:
-                break
-    assert reader.items, "the writer should be stuck on the full socket by now"
-    dash.call(burst, 3 * FEED_QUEUE)  # more than the queue holds: dropped and coalesced, never waited for
-    assert len(reader.items) <= FEED_QUEUE and reader.overflowed
-    api = client(dash, "talend", namespace, Authorization=f"Bearer {TALEND_TOKEN}")
-    api.check = False
-    slowest = 0.0
-    for _ in range(50):  # real requests still go through at once
-        started = time.perf_counter()
-        assert api.get("/security/ip-allowlist").status_code == 404
-        slowest = max(slowest, time.perf_counter() - started)
-    assert slowest < 1.0, f"a request took {slowest:.3f} s with a stalled reader"
-    assert len(reader.items) <= FEED_QUEUE
-    stalled.close()  # a closed browser: its stream ends and it is unsubscribed
-    deadline = time.time() + 20
-    while subscriber() is not None and time.time() < deadline:
-        time.sleep(0.05)
-    assert subscriber() is None, "a closed reader stayed subscribed"
-
-
-def test_a_full_feed_queue_coalesces_into_one_reload():
-    journal = Journal(limit=100)
-    reader = journal.subscribe("a")
-    elsewhere = journal.subscribe("b")
-    for _n in range(FEED_QUEUE + 50):
-        journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"", {"H": "v"}, {}, b"x" * 9000)
-    assert len(reader.items) == FEED_QUEUE and reader.overflowed
-    kept = journal.kept()
-    assert len(kept) == 100 and all(len(body) == 4096 for _, _, body in kept.values())  # details bounded like entries
-    assert not elsewhere.items and not elsewhere.overflowed  # another namespace's reader sees nothing of it
-    journal.unsubscribe(reader)
-    journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"")
-    assert len(reader.items) == FEED_QUEUE  # unsubscribed: no more appends
-
-
 def test_the_feed_streams_this_namespaces_requests_and_control_changes(dash):
     namespace = f"feed-{uuid.uuid4().hex[:8]}"
     api = client(dash, "codearts", namespace, **{"X-Auth-Token": "wrong-token"})
@@ -459,7 +392,7 @@ def test_a_request_and_its_answer_are_shown_redacted(dash):
     other = requests.get(f"{dash.url}/_emulator/requests/{token_row['seq']}", headers={"X-Emulator-Namespace": "someone-else"})
     assert other.status_code == 404 and other.json()["error"]["field"] == "seq"
     assert requests.get(f"{dash.url}/_emulator/requests/x1", headers={"X-Emulator-Namespace": namespace}).status_code == 400
-    # the plain journal is unchanged (clients' test suites assert on what they sent)
+    # the plain journal keeps its shape (clients' test suites assert on what they sent), its secrets replaced
     plain = requests.get(f"{dash.url}/_emulator/requests", headers={"X-Emulator-Namespace": namespace}).json()["requests"]
     assert "error" not in plain[0] and plain[0]["seq"] == token_row["seq"]
     assert len(requests.get(f"{dash.url}/_emulator/requests?limit=0", headers={"X-Emulator-Namespace": namespace}).json()["requests"]) == 0

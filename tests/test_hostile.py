@@ -318,7 +318,7 @@ def test_a_namespace_header_that_is_not_utf8_text_is_refused_not_500(server):
              b"GET /v4/tenant/trusted-ip-addresses", b"GET /security/ip-allowlist", b"GET /b2core/addresses"]
     for name in (b"n\xff\xfe", b"\xc3\x28", b"n\xed\xa0\x80"):
         for line in paths:
-            request = (line + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Emulator-Namespace: " + name
+            request = (line + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Emulator-Namespace: " + name
                        + b"\r\nAuthorization: Basic ZDJjYWRtaW46ZDJjYWRtaW4=\r\nX-Auth-Token: codearts-token\r\n"
                        + b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
             assert _raw(server, request) == 400, (line, name)

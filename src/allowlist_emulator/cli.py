@@ -21,6 +21,8 @@ from typing import Sequence  # noqa: E402
 from . import __version__  # noqa: E402
 from .app import DEFAULT_BODY_TIMEOUT, JOURNAL_MAX_BYTES, MAX_FAULTS, MAX_STATE_BYTES, Options, served_vendors  # noqa: E402
 from .arguments import load_config as _load_config, seconds as _seconds  # noqa: E402
+from .engine.connections import KEEPALIVE_SECONDS  # noqa: E402
+from .engine.journal import MAX_FEEDS  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -28,6 +30,7 @@ if _GC_WAS_ENABLED:
     gc.enable()
 
 EXIT_USAGE = 2
+ADMIN_TOKEN_ENV = "ALLOWLIST_EMULATOR_ADMIN_TOKEN"  # --admin-token's value when the option is not given
 REHEARSAL = ("replicate", "diff", "decide")  # rehearsal/cli.py
 
 
@@ -141,8 +144,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"allowlist-emulator serve: {message}", file=sys.stderr)
         return EXIT_USAGE
 
+    # the environment keeps the token out of /proc/<pid>/cmdline and ps, which every local user can read
+    args.admin_token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
     if not _is_loopback(args.host) and not args.admin_token:
-        return usage(f"--host {args.host}: binding beyond loopback requires --admin-token, "
+        return usage(f"--host {args.host}: binding beyond loopback requires --admin-token (or {ADMIN_TOKEN_ENV}), "
                      "so that nobody else on the network can reset or read the emulator")
     if args.state_file and not Path(args.state_file).resolve().parent.is_dir():
         return usage(f"--state-file {args.state_file}: the folder {Path(args.state_file).resolve().parent} does not exist")
@@ -159,6 +164,8 @@ def serve(args: argparse.Namespace) -> int:
             admin_token=args.admin_token,
             state_file=args.state_file,
             body_timeout=args.body_timeout,
+            max_feeds=args.max_feeds,
+            idle_timeout=args.idle_timeout,
             journal_max_bytes=args.journal_max_bytes,
             max_faults=args.max_faults,
             max_state_bytes=args.max_state_bytes,
@@ -221,7 +228,8 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument(vendor.mount_option, dest="mount", action=_MountAlias, key=key, type=_base_path,
                            metavar="PATH", help=f"the same as --mount {key}=PATH (default {vendor.mount or '/'})")
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
-                   help="a request body that stops arriving is answered 408 (connection closed) after this long "
+                   help="a request body that stops arriving is answered 408 (connection closed) after this long, and "
+                        "a connection whose request line and headers have not all come in this long is closed "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")
     s.add_argument("--journal-max-bytes", type=_size, default=JOURNAL_MAX_BYTES, metavar="SIZE",
                    help="paths, queries and bodies the request journal holds; past it the oldest entries go "
@@ -231,7 +239,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--max-state-bytes", type=_size, default=MAX_STATE_BYTES, metavar="SIZE",
                    help="state all namespaces together may hold, counted as JSON; writes past it get 503 "
                         f"(default {MAX_STATE_BYTES >> 20}MiB)")
-    s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
+    s.add_argument("--idle-timeout", type=_seconds, default=KEEPALIVE_SECONDS, metavar="SECONDS",
+                   help="a connection that sends no request for this long (before its first or between two) is closed "
+                        f"(default {KEEPALIVE_SECONDS:g})")
+    s.add_argument("--max-feeds", type=_count, default=MAX_FEEDS, metavar="N",
+                   help=f"live-feed streams (the dashboard's GET /_emulator/events) open at once; one more gets 503 "
+                        f"(default {MAX_FEEDS})")
+    s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback; better given as the "
+                                         f"environment variable {ADMIN_TOKEN_ENV}, which other users cannot read in ps")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")
     s.set_defaults(func=serve)

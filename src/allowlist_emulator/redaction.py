@@ -37,6 +37,26 @@ SECRET_FIELDS = frozenset({
     "passwd", "secret", "secret_key", "secretkey", "sk", "api_key", "apikey", "private_key", "signature", "sig",
     "x-auth-token", "x-amz-signature", "x-amz-security-token",
 })
+# Any spelling of a secret's name: compared without case, "-", "_", "." or spaces (client_secret, client-secret,
+# clientSecret, X-Client-Secret), the names above, and any name holding one of these parts or ending in "token".
+_SECRET_PARTS = ("secret", "password", "passwd", "passphrase", "credential", "privatekey", "apikey")
+_SECRET_ENDS = ("token", "signature")
+_NOT_NAME = re.compile(r"[-_.\s]")
+
+
+def _normal(name: str) -> str:
+    return _NOT_NAME.sub("", name.lower())
+
+
+_SECRET_NAMES = frozenset(_normal(name) for name in SECRET_FIELDS | SECRET_HEADERS)
+
+
+def secret_name(name: str) -> bool:
+    """Whether a body field, query parameter or header called ``name`` holds a secret, in any spelling."""
+    key = _normal(name)
+    return key in _SECRET_NAMES or key.endswith(_SECRET_ENDS) or any(part in key for part in _SECRET_PARTS)
+
+
 # Parameters of an ``Authorization: <scheme> k=v, k=v`` value that stay readable (the rest are replaced).
 _KEEP_AUTH_PARAMS = frozenset({"signedheaders", "realm", "uri", "algorithm", "qop", "nc"})
 _MIN_SECRET = 4  # shorter values are not swept across the whole cassette (too many false hits)
@@ -158,10 +178,15 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
 # -- redaction -------------------------------------------------------------------------------------------------------
 
 
+_FORM_START = re.compile(rb"[^=&\s{}\[\]\"]{1,200}=")  # a body that reads as a form whatever its Content-Type
+# a "key": "value" pair of JSON (the value may run to the end: a body cut short), for JSON that does not parse
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){1,200})"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|$)')
+
+
 def _is_json(content_type: str | None, body: bytes) -> bool:
     if content_type and "json" in content_type.lower():
         return True
-    return body[:1] in (b"{", b"[")
+    return body.lstrip()[:1] in (b"{", b"[")
 
 
 def _is_form(content_type: str | None) -> bool:
@@ -186,7 +211,7 @@ class Redactor:
     def redact(self, interaction: Interaction) -> Interaction:
         """Header, field and parameter rules for one interaction (call :meth:`sweep` over the whole list after)."""
         for key, value in interaction.query:
-            if key.lower() in SECRET_FIELDS:
+            if secret_name(key):
                 self._remember(value)
         request_headers = self._headers(interaction.request_headers)
         response_headers = self._headers(interaction.response_headers)
@@ -202,7 +227,7 @@ class Redactor:
                 continue
             if lower == "authorization":
                 value = self.authorization(value)
-            elif lower in SECRET_HEADERS:
+            elif secret_name(lower):
                 self._remember(value.strip())
                 value = PLACEHOLDER
             elif lower == "cookie":
@@ -270,15 +295,17 @@ class Redactor:
         return f"{name}={PLACEHOLDER}{sep}{attributes}"
 
     def _body_secrets(self, body: bytes, content_type: str | None) -> None:
+        """Remember the secret fields of a form or JSON body, whatever Content-Type it came with (JSON sent as
+        ``text/plain``, a form with none), and of JSON cut short (a journal keeps the start of a large body)."""
         if not body:
             return
-        if _is_form(content_type):
+        if _is_form(content_type) or (not _is_json(content_type, body) and _FORM_START.match(body)):
             try:
                 pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
             except UnicodeDecodeError:
                 return
             for key, value in pairs:
-                if key.lower() in SECRET_FIELDS:
+                if secret_name(key):
                     self._remember(value, force=True)
             return
         if not _is_json(content_type, body):
@@ -286,14 +313,24 @@ class Redactor:
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
+            text = body.decode("utf-8", "replace")
+            for match in _JSON_PAIR.finditer(text):  # what can still be read of it: "key": "value" pairs
+                if secret_name(match.group(1)):
+                    value = match.group(2)
+                    try:
+                        value = json.loads(f'"{value}"')
+                    except ValueError:
+                        pass
+                    self._remember(value, force=True)
             return
         self._walk(document)
 
     def _walk(self, node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and key.lower() in SECRET_FIELDS and not isinstance(value, (dict, list, bool)) and value is not None:
-                    self._remember(value, force=True)
+                if isinstance(key, str) and secret_name(key) and not isinstance(value, bool) and value is not None:
+                    for leaf in _leaves(value):  # {"client_secret": ["..."]} hides nothing
+                        self._remember(leaf, force=True)
                 else:
                     self._walk(value)
         elif isinstance(node, list):
@@ -360,12 +397,50 @@ def _fix_length(headers: list[tuple[str, str]], body: bytes | None) -> list[tupl
     return [(k, str(len(body or b""))) if k.lower() == "content-length" else (k, v) for k, v in headers]
 
 
+def redact_body(body: bytes, content_type: str | None) -> bytes:
+    """``body`` with every secret it holds replaced (for keeping the start of a large one: redact, then cut)."""
+    item = Interaction(method="POST", uri="/", request_headers=[("Content-Type", content_type or "")], request_body=body)
+    return Redactor().scrub([item])[0].request_body or b""
+
+
+_LOG_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie"
+                         r"|[\w-]+(?:token|secret|password|passwd|api-?key|signature)[\w-]*)(\s*:\s*)[^\r\n'\"]*")
+_LOG_PARAM = re.compile(r"(?i)\b([\w.-]*(?:token|secret|password|passwd|api_?key|apikey|signature|sig)[\w.-]*=)[^&\s'\"]*")
+
+
+def redact_text(text: str) -> str:
+    """A log line with the values of secret-looking headers (``Authorization : Basic ...``) and query or form
+    parameters (``access_token=...``, ``client_secret=...``) replaced, for lines that quote what a client sent."""
+    return _LOG_PARAM.sub(lambda m: m.group(1) + PLACEHOLDER, _LOG_HEADER.sub(lambda m: m.group(1) + m.group(2) + PLACEHOLDER, text))
+
+
+def _leaves(node: Any) -> Iterable[Any]:
+    """The scalars in a JSON value (itself, when it is one)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _leaves(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item)
+    elif node is not None and not isinstance(node, bool):
+        yield node
+
+
+def _hidden(node: Any) -> Any:
+    """``node`` with every scalar in it replaced by :data:`PLACEHOLDER` (the value of a secret's field)."""
+    if isinstance(node, dict):
+        return {key: _hidden(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_hidden(item) for item in node]
+    return node if node is None or isinstance(node, bool) else PLACEHOLDER
+
+
 def masked(node: Any) -> Any:
     """A copy of a JSON document with the value of every secret field (:data:`SECRET_FIELDS`: ``password``,
     ``access_token``, ...) replaced by :data:`PLACEHOLDER`, for showing state (the dashboard) without its secrets."""
     if isinstance(node, dict):
-        return {key: PLACEHOLDER if isinstance(key, str) and key.lower() in SECRET_FIELDS and value is not None
-                and not isinstance(value, (dict, list, bool)) else masked(value) for key, value in node.items()}
+        return {key: _hidden(value) if isinstance(key, str) and secret_name(key) else masked(value)
+                for key, value in node.items()}
     if isinstance(node, list):
         return [masked(item) for item in node]
     return node

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from .app import EMULATOR, Emulator, Options, build_app
+from .app import DEFAULT_BODY_TIMEOUT, EMULATOR, Emulator, Options, build_app
+from .engine.connections import KEEPALIVE_SECONDS, GuardedRunner
 
 
 PROBE_HEADER = "X-Schemathesis-Probe"
@@ -29,13 +30,16 @@ class MalformedHttp(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from aiohttp.http_exceptions import HttpProcessingError
 
+        from .redaction import redact_text
+
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
             reason = " ".join(str(exc.message).split()) or type(exc).__name__
             if PROBE_HEADER in reason:
                 return False
             where = record.getMessage().replace("Error handling request from", "request from", 1)
-            record.msg, record.args = f"{where}: malformed HTTP, answered 400 ({reason[:200]})", None
+            # the reason quotes what the client sent (a header line such as "Authorization : Basic ..."): redacted
+            record.msg, record.args = redact_text(f"{where}: malformed HTTP, answered 400 ({reason[:200]})"), None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True
@@ -52,14 +56,17 @@ def quiet_malformed_http() -> None:
 
 async def start_site(app: web.Application, host: str, port: int, handle_signals: bool = False) -> tuple[web.AppRunner, int]:
     """Serve ``app`` on ``host``:``port`` (0: a free one); the runner and the port bound."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=handle_signals)
+    emulator = app.get(EMULATOR)  # None: the recorder's or the replay server's application
+    header_timeout = emulator.options.body_timeout if emulator is not None else DEFAULT_BODY_TIMEOUT
+    idle = emulator.options.idle_timeout if emulator is not None else KEEPALIVE_SECONDS
+    runner = GuardedRunner(app, header_timeout, keepalive_timeout=idle, access_log=None,
+                           handle_signals=handle_signals)  # idle and slow connections closed (engine/connections.py)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port, reuse_address=True).start()
     except BaseException:
         await runner.cleanup()
         raise
-    emulator = app.get(EMULATOR)  # None: the recorder's or the replay server's application
     if emulator is not None:
         emulator.listeners.attach(runner, host)
     return runner, runner.addresses[0][1]

@@ -23,7 +23,8 @@ from ..redaction import masked
 from ..engine.url_namespace import namespace_name, on_listener
 from ..state import Namespace
 from ..state.persistence import StateFileError
-from .dashboard import Dashboard, authorized, redacted_rows, register_dashboard
+from .browser import BrowserGuard
+from .dashboard import Dashboard, authorized, plain_rows, redacted_rows, register_dashboard
 from .spec import BODY, QUERY, RequestInvalid, check, operations
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +42,7 @@ def control_error(status: int, message: str, field: str | None = None) -> web.Re
 class Control:
     def __init__(self, emulator: "Emulator"):
         self.em = emulator
+        self.browser = BrowserGuard(emulator)
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def namespace(self, request: web.Request) -> Namespace:
@@ -73,6 +75,9 @@ class Control:
         errors, for control-plane handlers only (vendor routes pay nothing)."""
 
         async def guard(request: web.Request) -> web.StreamResponse:
+            refused = self.browser.problem(request)  # DNS rebinding, cross-site forms (control/browser.py)
+            if refused is not None:
+                return control_error(403, refused[1], refused[0])
             token = self.em.options.admin_token
             if token and not authorized(request, token, ADMIN_HEADER):
                 return control_error(401, f"{ADMIN_HEADER}: missing or wrong admin token", ADMIN_HEADER)
@@ -96,12 +101,29 @@ class Control:
 
         return guard
 
+    def browser_only(self, handler):
+        """The browser guard alone, for the dashboard's page and sign-in (they answer a locked server themselves)."""
+
+        async def guard(request: web.Request) -> web.StreamResponse:
+            refused = self.browser.problem(request)
+            if refused is not None:
+                return control_error(403, refused[1], refused[0])
+            try:
+                return await handler(request)
+            except ApiError as err:  # the sign-in form's body stopped arriving (--body-timeout)
+                response = control_error(err.status, err.message, err.field)
+                return await send_and_close(request, response) if err.kind == TIMEOUT else response
+            except web.HTTPRequestEntityTooLarge:
+                return control_error(413, f"body: larger than the limit of {self.em.options.max_body} bytes", "body")
+
+        return guard
+
     def announce(self, request: web.Request) -> None:
         """Tell the live feeds (dashboards) of this namespace that the control plane changed something."""
         everything = request.path.endswith("/reset") and request.query.get("all") == "true"
         name = "*" if everything else self.namespace(request).name
         self.em.journal.publish(name, {"namespace": name, "method": request.method, "path": request.path,
-                                       "query": request.query_string})
+                                       "query": request.query_string}, everyone=everything)
 
     # -- endpoints -------------------------------------------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:
@@ -156,10 +178,10 @@ class Control:
             query.get("status"), operation))
         if limit is not None:
             selected = selected[max(len(selected) - limit, 0):] if limit else []
-        if query.get("redact"):  # the dashboard's view: secrets replaced as the recorder replaces them
+        if query.get("redact"):  # the dashboard's view: its rows, with the vendor's error
             entries = redacted_rows(self.em, selected)
-        else:
-            entries = [e.to_json() for e in selected]
+        else:  # as recorded, but secrets are replaced here too, as the recorder replaces them
+            entries = plain_rows(self.em, selected)
         return json_response({"namespace": namespace.name, "count": len(entries), "limit": self.em.journal.limit, "requests": entries})
 
     async def clear_requests(self, request: web.Request) -> web.Response:
@@ -275,11 +297,11 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path,
                              control.guarded(handler, ops[(method, path)], max_body.get((method, path))))
-    app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
-    app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
-    app.router.add_route("GET", PREFIX + "/ui/", dashboard.slash)  # the page's relative URLs need it without the slash
+    app.router.add_route("GET", PREFIX + "/ui", control.browser_only(dashboard.page))  # the login form itself when locked
+    app.router.add_route("POST", PREFIX + "/ui/login", control.browser_only(dashboard.login))
+    app.router.add_route("GET", PREFIX + "/ui/", control.browser_only(dashboard.slash))  # relative URLs need no slash
 
     async def close_feeds(_app: web.Application) -> None:
-        emulator.journal.close_feed()
+        dashboard.close_streams()
 
     app.on_shutdown.append(close_feeds)

@@ -4,8 +4,10 @@ The page (``static/``: plain HTML, CSS and one JavaScript module, no build step)
 (state, requests, reset, faults, clock, decide) plus what this module adds:
 
 - ``GET /_emulator/events?namespace=NAME``: server-sent events, one ``request`` event per journal entry of that
-  namespace, a ``control`` event per control-plane change, and ``reload`` when the reader fell behind (its queue in
-  the journal is bounded; see ``engine/journal.py``).
+  namespace, a ``control`` event per control-plane change, and ``reload`` when the reader fell behind (the feed keeps
+  the last items only; see ``engine/journal.py``). ``NAME`` is one namespace (``*`` too is just a name, not "all").
+  At most ``--max-feeds`` streams at once (503 past it); a stream that cannot take what it is sent within
+  :data:`WRITE_SECONDS` (a reader that stopped reading) is closed, and costs the request path nothing meanwhile.
 - ``GET /_emulator/requests/{seq}``: one journal entry with its request and answer, redacted as the recorder redacts
   (``allowlist_emulator/redaction.py``).
 - ``GET /_emulator/namespaces``: the namespaces the emulator holds (the page's selector).
@@ -23,10 +25,13 @@ flag because the emulator serves plain HTTP; put it behind TLS when it leaves a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import socket
 from pathlib import Path
+from urllib.parse import parse_qsl
 from typing import TYPE_CHECKING, Any, Iterable
 
 from aiohttp import web
@@ -34,6 +39,7 @@ from aiohttp import web
 from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..engine.journal import Entry
+from ..engine.router import read_body
 from ..redaction import Interaction, Redactor
 from ..engine.url_namespace import namespace_name
 
@@ -45,7 +51,12 @@ FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 COOKIE = "allowlist_emulator_ui"
 UI_HEADER = "X-Emulator-UI"
 KEEPALIVE_SECONDS = 15.0
+LOOK_SECONDS = 1.0  # how often an idle stream looks whether its reader is still connected
 EVENTS_PER_WRITE = 200
+FLUSH_SECONDS = 0.05  # a stream gathers what arrived for this long once woken: a few writes a second, whatever the load
+WRITE_SECONDS = 30.0  # a stream whose reader takes nothing for this long is closed (its slot freed)
+SEND_BUFFER = 64 * 1024  # kernel bytes a stream may hold unread (with aiohttp's own 64 KiB: ~500 events, then it waits)
+RENDERED_KEPT = 2000  # rendered events kept, so that readers of one namespace render each entry once
 # the page's own files only: no inline script, nothing from elsewhere, not framed (a second line of defence: the
 # script already puts every text from the emulator in the page with textContent)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -112,11 +123,32 @@ def row(emulator: "Emulator", entry: Entry, kept: tuple | None) -> dict:
     """A journal row for the page: the entry without its body, its query redacted, plus the vendor's error."""
     data = entry.to_json()
     data.pop("body")
-    if entry.query:
-        data["query"] = redacted(entry, kept).uri.partition("?")[2]
-    data["error"] = error_of(emulator, entry, kept)
+    failed = entry.status >= 400 and kept is not None and bool(kept[2])
+    shown = redacted(entry, kept) if entry.query or failed else None
+    if entry.query and shown is not None:
+        data["query"] = shown.uri.partition("?")[2]
+    data["error"] = None
+    if failed and shown is not None and kept is not None:  # read from the answer as shown: a message may quote a secret
+        data["error"] = error_of(emulator, entry, (kept[0], kept[1], shown.response_body))
     data["kept"] = kept is not None
     return data
+
+
+def plain_rows(emulator: "Emulator", entries: Iterable[Entry]) -> list[dict]:
+    """``GET /_emulator/requests``: each entry as recorded (clients' test suites assert on what they sent), but with
+    its secrets replaced in the query and the body, as everywhere else."""
+    kept = emulator.journal.kept()
+    out = []
+    for entry in entries:
+        data = entry.to_json()
+        if entry.body or entry.query:
+            shown = redacted(entry, kept.get(entry.seq))
+            if entry.body:
+                data["body"] = _text(shown.request_body)
+            if entry.query:
+                data["query"] = shown.uri.partition("?")[2]
+        out.append(data)
+    return out
 
 
 def redacted_rows(emulator: "Emulator", entries: Iterable[Entry]) -> list[dict]:
@@ -124,8 +156,7 @@ def redacted_rows(emulator: "Emulator", entries: Iterable[Entry]) -> list[dict]:
     out = []
     for entry in entries:
         data = row(emulator, entry, kept.get(entry.seq))
-        if entry.body:
-            data["body"] = _text(redacted(entry, kept.get(entry.seq)).request_body)
+        data["body"] = _text(redacted(entry, kept.get(entry.seq)).request_body) if entry.body else None
         out.append(data)
     return out
 
@@ -139,6 +170,8 @@ class Dashboard:
         self.files = {name: (STATIC / name).read_bytes() for name in FILES}
         # each served vendor's view of its state (vendors/<key>/view.js), an ES module the page imports
         self.views = {key: vendor.file(vendor.view).read_bytes() for key, vendor in emulator.vendors.items() if vendor.view}
+        self._rendered: dict[int, bytes] = {}  # journal entry number → its event, shared by the streams
+        self._streams: dict[int, web.Request] = {}  # the live feeds being served (a request is not hashable)
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
@@ -185,8 +218,9 @@ class Dashboard:
 
     async def login(self, request: web.Request) -> web.Response:
         token = self.em.options.admin_token
-        form = await request.post()
-        given = str(form.get("token", ""))
+        raw = await read_body(request, self.em.options.body_timeout)  # a body that stops arriving: 408, not held
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        given = form.get("token", "")
         back = web.Response(status=303, headers={"Location": "../ui"})  # relative: /_ns/<name>/... comes back there
         if not token:
             return back
@@ -220,38 +254,92 @@ class Dashboard:
     async def events(self, request: web.Request) -> web.StreamResponse:
         name = self.em.store.namespace(request.query.get("namespace") or namespace_name(request)).name
         journal = self.em.journal
+        subscriber = journal.subscribe(name)
+        if subscriber is None:
+            raise ApiError(503, f"events: {journal.max_feeds} live feeds are open already, the most this emulator allows "
+                                "(--max-feeds); close a dashboard tab or raise the limit")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no"})
-        await response.prepare(request)
-        subscriber = journal.subscribe(name)
+        sock = request.transport.get_extra_info("socket") if request.transport is not None else None
+        if sock is not None:  # a fixed, small kernel buffer: a reader that stops reading fills it (and stalls) soon
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        self._streams[id(request)] = request
         try:
-            await response.write(b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
+            await response.prepare(request)
+            await self._send(request, response, b"retry: 2000\nevent: hello\ndata: " + json.dumps({"namespace": name}).encode() + b"\n\n")
+            loop = asyncio.get_running_loop()
+            written = loop.time()
             while not subscriber.closed:
-                if not await subscriber.next(KEEPALIVE_SECONDS):
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                if subscriber.overflowed:  # it fell behind: drop what waits and have the page reload the journal
-                    subscriber.items.clear()
-                    subscriber.overflowed = False
-                    await response.write(b"event: reload\ndata: {}\n\n")
-                    continue
-                chunk: list[bytes] = []
-                while subscriber.items and len(chunk) < EVENTS_PER_WRITE:
-                    chunk.append(self._event(subscriber.items.popleft()))
-                if chunk:
-                    await response.write(b"".join(chunk))
-        except (ConnectionError, asyncio.CancelledError, RuntimeError):
-            pass  # the browser went away (RuntimeError: aiohttp's "cannot write to closing transport")
+                if await journal.wait(subscriber, LOOK_SECONDS):
+                    await asyncio.sleep(FLUSH_SECONDS)
+                    await self._until_drained(request)  # a reader that is not reading: nothing taken, rendered, written
+                    while not subscriber.closed:
+                        items, behind = journal.take(subscriber, EVENTS_PER_WRITE)
+                        if behind:  # it fell behind the feed: have the page reload the journal
+                            await self._send(request, response, b"event: reload\ndata: {}\n\n")
+                        elif items:
+                            await self._send(request, response, b"".join(self._event(item) for item in items))
+                        else:
+                            break
+                        written = loop.time()
+                elif request.transport is None or request.transport.is_closing():
+                    break  # the reader went away: its slot is free at once, not at the next keep-alive
+                if loop.time() - written >= KEEPALIVE_SECONDS:  # nothing of its namespace for a while
+                    await self._send(request, response, b": keep-alive\n\n")
+                    written = loop.time()
+        except (ConnectionError, asyncio.CancelledError, asyncio.TimeoutError, RuntimeError):
+            pass  # the browser went away or stopped reading (RuntimeError: aiohttp's "cannot write to closing transport")
         finally:
             journal.unsubscribe(subscriber)
+            self._streams.pop(id(request), None)
         return response
+
+    def close_streams(self) -> None:
+        """The server is stopping: end every live feed; one whose reader left data unread is cut at once (its write
+        would otherwise hold the shutdown up to :data:`WRITE_SECONDS`)."""
+        self.em.journal.close_feed()
+        for request in list(self._streams.values()):
+            transport = request.transport
+            if transport is not None and transport.get_write_buffer_size() > 0:
+                transport.abort()
+
+    @staticmethod
+    async def _until_drained(request: web.Request) -> None:
+        """Wait while more than :data:`SEND_BUFFER` bytes wait unsent for this reader (looking once a second); after
+        :data:`WRITE_SECONDS` its connection is closed."""
+        waited = 0.0
+        transport = request.transport
+        while transport is not None and transport.get_write_buffer_size() > SEND_BUFFER:
+            if waited >= WRITE_SECONDS:
+                transport.abort()
+                raise ConnectionResetError("the live-feed reader stopped reading")
+            await asyncio.sleep(min(LOOK_SECONDS, WRITE_SECONDS))
+            waited += min(LOOK_SECONDS, WRITE_SECONDS)
+            transport = request.transport
+
+    @staticmethod
+    async def _send(request: web.Request, response: web.StreamResponse, data: bytes) -> None:
+        """Write ``data``; a reader that has not taken it within :data:`WRITE_SECONDS` loses its connection."""
+        try:
+            await asyncio.wait_for(response.write(data), WRITE_SECONDS)
+        except asyncio.TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()  # what it did not read is dropped, not flushed
+            raise
 
     def _event(self, item: Any) -> bytes:
         if isinstance(item, dict):
             return b"event: control\ndata: " + json.dumps(item).encode() + b"\n\n"
-        entry = Entry(*item)
-        data = row(self.em, entry, self.em.journal.kept_one(entry.seq))
-        return b"event: request\ndata: " + json.dumps(data).encode() + b"\n\n"
+        rendered = self._rendered.get(item[0])
+        if rendered is None:
+            entry = Entry(*item)
+            data = row(self.em, entry, self.em.journal.kept_one(entry.seq))
+            rendered = b"event: request\ndata: " + json.dumps(data).encode() + b"\n\n"
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()
+            self._rendered[item[0]] = rendered
+        return rendered
 
 
 def register_dashboard(routes: list, emulator: "Emulator", admin_header: str) -> Dashboard:

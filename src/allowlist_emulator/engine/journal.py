@@ -1,15 +1,19 @@
 """The request journal: the last N requests, for ``GET /_emulator/requests`` (WireMock's verify, bounded), and the
 dashboard's live feed.
 
-Two rings, both bounded: the entries (the last ``limit`` requests, each body cut to 4 KiB) and the details of the
+Two rings, both bounded: the entries (the last ``limit`` requests, each body cut to 4 KiB, a longer one redacted
+before it is cut) and the details of the
 last :data:`DETAILS_KEPT` requests (references to the request's and the response's headers and the response body, cut
 to 4 KiB), which the dashboard shows, redacted, on demand. Recording a request appends one tuple to each ring: the
 details are kept as they are, and redacted only when somebody asks for them.
 
-The live feed: each subscriber (a dashboard's event stream) has its own queue of at most :data:`FEED_QUEUE` items.
-``record`` only appends to the queues of this namespace's subscribers; it never waits, and when a queue is full the
-item is dropped and the subscriber marked ``overflowed``, so a browser that reads slowly or not at all costs the
-request path one append per request, and its stream tells it to reload the journal instead.
+The live feed (``GET /_emulator/events``): one ring of the last :data:`FEED_KEPT` items for every reader, and a cursor
+per reader. Recording a request appends one item to the ring and wakes the readers waiting, whatever their number: the
+request path never renders, filters or writes for a reader, and never waits for one. Each reader's stream takes what
+is new since its cursor (its namespace's items, and broadcasts such as ``reset?all``) when it is ready to write; a
+reader that fell more than the ring behind is told to reload the journal instead. A reader that does not read at all
+holds its stream in a write that the dashboard bounds (control/dashboard.py), and costs the request path nothing.
+At most ``max_feeds`` readers at once (:data:`MAX_FEEDS`, ``--max-feeds``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..state import URL_PREFIX
 
@@ -86,58 +90,50 @@ def _size(item: tuple) -> int:
     return len(item[6]) + len(item[7]) + len(item[11]) + 200  # path, query, body, and the tuple itself
 
 
-FEED_QUEUE = 1000  # items a live-feed subscriber may have waiting; one more and it is told to reload instead
+FEED_KEPT = 1000  # live-feed items kept for readers that are behind; further behind, a reader is told to reload
+MAX_FEEDS = 32  # live-feed readers at once (--max-feeds); one more is refused with 503
 
 
 class Subscriber:
-    """One live-feed reader: the items of its namespace (``"*"``: every namespace), bounded, never waited on."""
+    """One live-feed reader: a namespace and how far it has read (the number of the last feed item it took)."""
 
-    __slots__ = ("namespace", "items", "overflowed", "closed", "wakeup")
+    __slots__ = ("closed", "cursor", "namespace")
 
-    def __init__(self, namespace: str):
+    def __init__(self, namespace: str, cursor: int):
         self.namespace = namespace
-        self.items: deque[Any] = deque()
-        self.overflowed = False
+        self.cursor = cursor
         self.closed = False
-        self.wakeup = asyncio.Event()
-
-    def push(self, item: tuple) -> None:
-        if len(self.items) >= FEED_QUEUE:
-            self.overflowed = True  # coalesced: the reader reloads the journal instead of replaying what it missed
-        else:
-            self.items.append(item)
-        self.wakeup.set()
-
-    async def next(self, timeout: float) -> bool:
-        """Wait until something is waiting (True) or ``timeout`` seconds pass (False)."""
-        if not self.items and not self.overflowed and not self.closed:
-            self.wakeup.clear()
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout)
-            except asyncio.TimeoutError:
-                return False
-        return True
 
 
 class Journal:
     """Entries are kept as plain tuples of str/int/float/bytes: the garbage collector stops tracking such a tuple the
     first time it sees it, so 10,000 kept requests add nothing to later collections (pauses that showed in the p99)."""
 
-    def __init__(self, limit: int = 10_000, max_bytes: int = MAX_BYTES):
+    def __init__(self, limit: int = 10_000, max_bytes: int = MAX_BYTES, max_feeds: int = MAX_FEEDS,
+                 redact: Callable[[bytes, str | None], bytes] | None = None):
         self.limit = limit
         self.max_bytes = max_bytes  # the entries' paths, queries and bodies together; the oldest go first past it
         self.bytes = 0
+        self.redact = redact  # (body, Content-Type) → the body without its secrets: a large body is redacted, then cut
+        self.max_feeds = max_feeds
         self._entries: deque[tuple] = deque()
         self._details: deque[tuple] = deque(maxlen=min(limit, DETAILS_KEPT))
         self._seq = 0
         self.subscribers: list[Subscriber] = []
+        self._feed: deque[tuple[int, str | None, Any]] = deque(maxlen=FEED_KEPT)  # (number, namespace or None: all, item)
+        self._fed = 0  # the number of the last feed item
+        self._wake: asyncio.Event | None = None  # set by the next item; made by the first reader that waits for it
 
     def record(self, namespace: str, vendor: str | None, operation_id: str | None, method: str, path: str, query: str,
                status: int, duration_ms: float, client: str | None, body: bytes,
                request_headers: Any = None, response_headers: Any = None, response_body: Any = None) -> None:
         self._seq += 1
+        if len(body) > BODY_KEPT:  # rare: redacted whole before it is cut, so no secret is cut in half past reach
+            if self.redact is not None:
+                body = self.redact(body, request_headers.get("Content-Type") if request_headers is not None else None)
+            body = body[:BODY_KEPT]
         item = (self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status, duration_ms,
-                client, body[:BODY_KEPT])
+                client, body)
         entries = self._entries
         entries.append(item)
         self.bytes += len(path) + len(query) + len(item[11]) + 200
@@ -164,9 +160,12 @@ class Journal:
         """Every kept detail by entry number."""
         return {item[0]: item[1:] for item in self._details}
 
-    def subscribe(self, namespace: str) -> Subscriber:
-        subscriber = Subscriber(namespace)
-        self.subscribers = [*self.subscribers, subscriber]  # copied: publish never sees the list change under it
+    def subscribe(self, namespace: str) -> Subscriber | None:
+        """A reader of ``namespace``'s items from now on; None when :attr:`max_feeds` readers are reading already."""
+        if len(self.subscribers) >= self.max_feeds:
+            return None
+        subscriber = Subscriber(namespace, self._fed)
+        self.subscribers = [*self.subscribers, subscriber]  # copied: nothing iterating it sees it change
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -176,14 +175,56 @@ class Journal:
         """End every live feed (the server is shutting down)."""
         for subscriber in self.subscribers:
             subscriber.closed = True
-            subscriber.wakeup.set()
+        self._wakeup()
 
-    def publish(self, namespace: str, item: Any) -> None:
-        """Hand ``item`` (a journal tuple, or ``("control", data)``) to the subscribers of ``namespace``; ``"*"``
-        reaches every subscriber (``reset?all``)."""
-        for subscriber in self.subscribers:
-            if subscriber.namespace == namespace or namespace == "*" or subscriber.namespace == "*":
-                subscriber.push(item)
+    def publish(self, namespace: str, item: Any, everyone: bool = False) -> None:
+        """Add ``item`` (a journal tuple, or a control-plane change as a dict) to the feed of ``namespace``, or of
+        every reader (``everyone``: ``reset?all``). One append and, when a reader waits, one wake-up."""
+        self._fed += 1
+        self._feed.append((self._fed, None if everyone else namespace, item))
+        if self._wake is not None:
+            self._wakeup()
+
+    def _wakeup(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None:
+            wake.set()
+
+    async def wait(self, subscriber: Subscriber, timeout: float) -> bool:
+        """Until there is something new in the feed (True; maybe of another namespace) or ``timeout`` seconds pass."""
+        if subscriber.cursor < self._fed or subscriber.closed:
+            return True
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def take(self, subscriber: Subscriber, limit: int) -> tuple[list[Any], bool]:
+        """(up to ``limit`` items for ``subscriber`` since its cursor, whether it fell behind the ring: then it has
+        missed items, gets none, and reads on from now; its page reloads the journal)."""
+        feed, cursor = self._feed, subscriber.cursor
+        if cursor >= self._fed or not feed:
+            return [], False
+        if cursor < feed[0][0] - 1:
+            subscriber.cursor = self._fed
+            return [], True
+        new = []
+        for entry in reversed(feed):  # the newest first, back to where it stopped
+            if entry[0] <= cursor:
+                break
+            new.append(entry)
+        out: list[Any] = []
+        name = subscriber.namespace
+        for number, namespace, item in reversed(new):
+            if len(out) >= limit:
+                break
+            subscriber.cursor = number
+            if namespace is None or namespace == name:
+                out.append(item)
+        return out, False
 
     @property
     def seq(self) -> int:

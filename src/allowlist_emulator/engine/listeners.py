@@ -39,6 +39,11 @@ class Listeners:
         """The runner that serves the application, and the host it listens on: listeners are opened on both."""
         self._runner, self._host = runner, host
 
+    @property
+    def host(self) -> str | None:
+        """The host the server listens on (None: not known, the application is served by another runner)."""
+        return self._host
+
     def of(self, namespace: str) -> int | None:
         """The port serving ``namespace`` (None: none)."""
         held = self._sites.get(namespace)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ..engine.connections import DEFAULT_HEADER_TIMEOUT, GuardedRunner
 from ..engine.spec import specs_dir
 
 EXIT_USAGE = 2
@@ -81,7 +82,8 @@ def replay_parser() -> argparse.ArgumentParser:
 
 async def serve_until_signalled(app: web.Application, host: str, port: int, announce: Callable[[str], None]) -> None:
     """Serve ``app`` until SIGINT or SIGTERM; ``announce(url)`` once listening."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # idle connections closed after 75 s and headers bounded, as serve's (engine/connections.py)
+    runner = GuardedRunner(app, DEFAULT_HEADER_TIMEOUT, access_log=None, handle_signals=False)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

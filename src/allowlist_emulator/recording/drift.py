@@ -20,6 +20,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from ..engine.spec import vendor_spec
 from .cassette import Interaction
+from ..redaction import redact_text
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -128,7 +129,8 @@ class Finding:
     problems: list[str]
 
     def line(self, vendor: str) -> str:
-        return f"drift: #{self.index} {self.method} {self.uri} → {self.status} does not match specs/{vendor}.yaml: " + "; ".join(self.problems)
+        return redact_text(f"drift: #{self.index} {self.method} {self.uri} → {self.status} does not match "
+                           f"specs/{vendor}.yaml: " + "; ".join(self.problems))  # the URI may hold a token
 
 
 @dataclass

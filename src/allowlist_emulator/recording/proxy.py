@@ -21,6 +21,7 @@ from yarl import URL
 
 from . import cassette as cas
 from .cassette import Interaction, Redactor
+from ..redaction import redact_text
 
 # Not forwarded in either direction (per-connection), or recomputed by aiohttp for the body it sends.
 _HOP_BY_HOP = frozenset({
@@ -93,7 +94,7 @@ class Recorder:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             self.failures += 1
             message = f"allowlist-emulator record: {request.method} {upstream} failed: {type(exc).__name__}: {exc}"
-            print(message, file=self.stream or sys.stderr, flush=True)
+            print(redact_text(message), file=self.stream or sys.stderr, flush=True)  # the URL may hold a token
             return web.json_response({"error": "the recording proxy could not reach the target", "target": str(upstream),
                                       "detail": f"{type(exc).__name__}: {exc}"}, status=502)
         interaction = Interaction(

@@ -31,6 +31,7 @@ from multidict import CIMultiDict
 from ..state import DEFAULT_NAMESPACE, NAMESPACE_HEADER, split_namespace_path
 from . import cassette as cas
 from .cassette import PLACEHOLDER, Interaction
+from ..redaction import redact_text
 
 REPLAY_HEADER = "X-Allowlist-Replay"
 INDEX_HEADER = "X-Allowlist-Replay-Interaction"
@@ -259,7 +260,8 @@ class Replayer:
             self.misses += 1
             nearest = self.nearest(incoming)
             hint = f"; nearest #{nearest['interaction']} {nearest['method']} {nearest['uri']}: {', '.join(nearest['why'])}" if nearest else ""
-            print(f"replay miss: {incoming.method} {request.rel_url}{hint}", file=self.stream or sys.stderr, flush=True)
+            # the request's URL and the nearest's reasons may quote a token or a client secret: redacted
+            print(redact_text(f"replay miss: {incoming.method} {request.rel_url}{hint}"), file=self.stream or sys.stderr, flush=True)
             return web.json_response(
                 {"error": "no recorded interaction matches", "request": incoming.describe(),
                  "recorded": len(self.recorded), "nearest": nearest},

@@ -17,6 +17,13 @@ the answer leaves, so ``kill -9`` loses no acknowledged write and SQLite drops a
 open. Commits run on one writer thread, in the order the writes happened; the event loop serves other requests
 meanwhile.
 
+One server per file: ``open`` takes an exclusive lock (``flock``) on ``<file>.lock`` beside it, holding the pid of the
+server that has it, for as long as the server runs (the file goes when it stops; one left by a killed server is
+taken over, as the lock died with it); a second server on the same file is refused with a message naming
+that pid (``serve`` exits 2). The file holds passwords and live tokens, so it is created readable by its owner only
+(0600; SQLite gives its ``-wal`` and ``-shm`` files the same mode), and an existing one found readable by others is
+tightened to 0600 when it is opened.
+
 The file is checked before anything opens it for writing: not a SQLite file, a SQLite file we did not write
 (``PRAGMA application_id``), another schema version (``PRAGMA user_version``), the JSON-lines file of earlier
 versions, or a damaged database (``PRAGMA quick_check``) are refused with a clear message and left as they were.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,6 +92,15 @@ DROP_ENTRIES = "DELETE FROM entries WHERE namespace = ? AND vendor = ?"
 DROP_MODEL = "DELETE FROM models WHERE namespace = ? AND vendor = ?"
 
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock, one server per file is then up to the user
+    fcntl = None  # type: ignore[assignment]
+
+MODE = 0o600  # the state file and everything beside it: owner only
+LOCK_SUFFIX = ".lock"
+
+
 class StateFileError(Exception):
     """The state file cannot be used (or a write could not be saved); the message says why and what to do."""
 
@@ -127,11 +144,73 @@ class StateFile:
         self._db: sqlite3.Connection | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._saved: dict[tuple[str, str], Saved] = {}
+        self._lock_fd: int | None = None
+
+    # -- one server per file ----------------------------------------------------------------------------------------------
+    def _lock(self) -> None:
+        """Take ``<file>.lock`` (flock, exclusive, not waiting) and write our pid in it; StateFileError when another
+        server holds it. The lock file is removed when the server closes the state file."""
+        if fcntl is None:  # pragma: no cover
+            return
+        path = Path(f"{self.path}{LOCK_SUFFIX}")
+        for _ in range(5):
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, MODE)
+            except OSError as exc:
+                raise StateFileError(f"{self.path}: cannot create its lock file {path.name} ({exc.strerror or exc})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                try:
+                    holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                except OSError:  # pragma: no cover
+                    holder = ""
+                os.close(fd)
+                who = f" (pid {holder})" if holder.isdigit() else ""
+                raise StateFileError(f"{self.path}: in use by another allowlist-emulator{who}; one server per state "
+                                     "file (stop that one, or choose another --state-file)") from None
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except OSError:
+                same = False
+            if same:  # not a lock file that its last holder removed while we opened it: ours
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self._lock_fd = fd
+                return
+            os.close(fd)
+        raise StateFileError(f"{self.path}: its lock file {path.name} keeps changing; another server is starting on it")
+
+    def _unlock(self) -> None:
+        """Remove the lock file (still holding the lock, so nobody takes a file that is going), then release it."""
+        if self._lock_fd is not None:
+            Path(f"{self.path}{LOCK_SUFFIX}").unlink(missing_ok=True)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _tighten(self) -> None:
+        """An existing state file (and its -wal, -shm) readable by others becomes owner-only."""
+        for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & 0o077:
+                    path.chmod(mode & 0o700)
+            except OSError:  # missing, or not ours to change: SQLite reports what matters when it opens the file
+                pass
 
     # -- start-up -------------------------------------------------------------------------------------------------------
     def open(self) -> None:
-        """Check and load the file into the store (or create it), then keep it open for writes."""
+        """Lock, check and load the file into the store (or create it), then keep it open for writes."""
+        self._lock()
+        try:
+            self._open()
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _open(self) -> None:
         if self.path.exists():
+            self._tighten()
             self._check_header()
             self._load()
         else:
@@ -162,6 +241,7 @@ class StateFile:
         for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
         try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE))  # SQLite takes an empty file as new
             db = sqlite3.connect(str(temporary), isolation_level=None)
             try:
                 db.executescript(SCHEMA)
@@ -412,6 +492,7 @@ class StateFile:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._unlock()
 
 
 def _written_by() -> str:

@@ -22,6 +22,7 @@ default list is a plain window over the dict. When the clock was set back, the d
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
@@ -214,9 +215,9 @@ class B2CoreModel:
         return ok and expected is not None
 
     def issue_token(self, client_id: str, now: float) -> dict:
-        token = f"{self.rng.getrandbits(192):048x}"
+        token = secrets.token_hex(24)  # 192 bits from the OS, never the seeded generator: a token is not guessable
         while token in self.tokens:
-            token = f"{self.rng.getrandbits(192):048x}"
+            token = secrets.token_hex(24)
         self.tokens[token] = (client_id, now + self.token_ttl)
         while len(self.tokens) > MAX_TOKENS:
             del self.tokens[next(iter(self.tokens))]

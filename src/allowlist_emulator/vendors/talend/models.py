@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -439,9 +440,10 @@ class TalendModel:
         say who it is for and when it expires. Earlier tokens stay valid until they expire."""
         issued = int(now // 1)
         claims = {"iss": "https://api.talend.com/security/oauth", "sub": account.id, "aud": audience,
-                  "iat": issued, "exp": issued + SERVICE_TOKEN_SECONDS, "jti": str(uuid.UUID(int=self.rng.getrandbits(128), version=4))}
+                  "iat": issued, "exp": issued + SERVICE_TOKEN_SECONDS, "jti": str(uuid.uuid4())}
         header = _b64url(b'{"alg":"RS256","typ":"JWT"}')
-        value = f"{header}.{_b64url(json.dumps(claims, separators=(',', ':')).encode())}.{_b64url(self.rng.getrandbits(256).to_bytes(32, 'big'))}"
+        signature = _b64url(secrets.token_bytes(32))  # from the OS, never the seeded generator
+        value = f"{header}.{_b64url(json.dumps(claims, separators=(',', ':')).encode())}.{signature}"
         self.service_tokens[value] = Token(value, account.permissions, account.id, now + SERVICE_TOKEN_SECONDS)
         while len(self.service_tokens) > MAX_SERVICE_TOKENS:
             del self.service_tokens[next(iter(self.service_tokens))]
