@@ -408,8 +408,10 @@ def _prepare(session: requests.Session, base: str, vendor: str, probe: Probe, de
             for link in (response.get("links") or {}).values():
                 if link.get("operationId") != probe.operation_id:
                     continue
-                create = next(p for p in probes(vendor) if p.operation_id == op.operation_id
-                              and p.variant.startswith("example"))
+                create = next((p for p in probes(vendor) if p.operation_id == op.operation_id
+                               and p.variant.startswith("example")), None)
+                if create is None:  # a read linking to the probe (HDP's getConfiguration): nothing to make
+                    continue
                 create_path = _prepare(session, base, vendor, create, depth + 1)
                 made = session.request(create.method, base + create_path, params={**create.query, **probe.query},
                                        json=create.body, timeout=30)
