@@ -111,8 +111,10 @@ class Namespace:
             "vendors": {key: self.model(key).to_json() for key in self._store.vendors},
         }
 
-    def restore(self, data: dict) -> None:
-        """Replace this namespace's state; raises ValueError (nothing changed) when ``data`` does not fit."""
+    def restore(self, data: dict, trusted: bool = False) -> None:
+        """Replace this namespace's state; raises ValueError (nothing changed) when ``data`` does not fit. ``trusted``:
+        ``data`` is what this emulator saved and validated (a state file marked so); models read it without checking
+        each entry again."""
         if not isinstance(data, dict) or not isinstance(data.get("vendors", {}), dict):
             raise ValueError("state must be an object with a 'vendors' object")
         clock = Clock.from_json(data["clock"]) if isinstance(data.get("clock"), dict) else self.clock
@@ -122,7 +124,9 @@ class Namespace:
                 raise ValueError(f"vendors.{key}: not served by this emulator")
             vendor = self._store.vendors[key]
             try:
-                models[key] = vendor.model.from_json(value, self._store.vendor_config(key), self.rng(key), clock)
+                config, rng = self._store.vendor_config(key), self.rng(key)
+                models[key] = (vendor.model.from_json(value, config, rng, clock, trusted=True) if trusted
+                               else vendor.model.from_json(value, config, rng, clock))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise ValueError(f"vendors.{key}: {exc}") from None
         self.clock = clock
@@ -142,6 +146,12 @@ class Store:
 
     def vendor_config(self, vendor: str) -> dict:
         return (self.config.get("vendors") or {}).get(vendor) or {}
+
+    def check_seed(self, vendor: str) -> None:
+        """Seed a throwaway model from the vendor's config, without ``generate`` (made up, so never wrong): raises as
+        seeding would, for a config whose default namespace comes from a state file instead."""
+        config = {key: value for key, value in self.vendor_config(vendor).items() if key != "generate"}
+        self.vendors[vendor].model.seeded(config, random.Random(0), Clock())
 
     def namespace(self, name: str | None) -> Namespace:
         name = name or DEFAULT_NAMESPACE

@@ -24,7 +24,8 @@ class Vendor:
     key: str  # talend | hdp | codearts | b2core
     title: str
     handlers: dict[str, Handler]  # operationId → handler (handlers.py)
-    model: Any  # class with seeded(config, rng, clock), to_json(), from_json(data, config, rng, clock) (models.py)
+    model: Any  # class with seeded(config, rng, clock), to_json(), from_json(data, config, rng, clock, trusted=False)
+    #   (models.py); trusted=True: a state file this emulator wrote and validated, read without re-checking each entry
     render_error: Callable[[ApiError, Ctx | None], web.Response]  # errors.py
     authenticate: Callable[[Ctx], None]  # auth.py: sets ctx.identity or raises ApiError
     decide: Callable[[Any, Mapping[str, str], Any], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
