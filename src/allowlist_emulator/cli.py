@@ -178,7 +178,9 @@ def serve(args: argparse.Namespace) -> int:
             body_timeout=args.body_timeout,
         )
         app = build_app(options)
-    except (ValueError, StateFileError) as exc:
+    except StateFileError as exc:  # the message starts with the file's path; the option names where it came from
+        return usage(f"--state-file {exc}")
+    except ValueError as exc:
         return usage(str(exc))
     except OSError as exc:  # the state file cannot be created or read
         return usage(f"--state-file {args.state_file}: {exc.strerror or exc}")

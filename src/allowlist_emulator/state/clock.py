@@ -47,7 +47,12 @@ class Clock:
             self.offset = target - time.time()
 
     def to_json(self) -> dict:
-        return {"now": self.now().isoformat(), "frozen": self.frozen_at is not None, "offset": self.offset}
+        """``offset``: how far the emulator clock is from real time now (while frozen that grows as real time passes;
+        the offset kept from before the freeze is not it)."""
+        now = self.time()
+        offset = self.offset if self.frozen_at is None else now - time.time()
+        return {"now": datetime.fromtimestamp(now, tz=timezone.utc).isoformat(), "frozen": self.frozen_at is not None,
+                "offset": offset}
 
     @classmethod
     def from_json(cls, data: dict) -> "Clock":

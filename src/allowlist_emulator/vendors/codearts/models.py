@@ -121,6 +121,8 @@ def parse_rule_address(ip_type: int, ip_start: Any, ip_end: Any) -> Address:
         if ip_end is not None and _parse(ip_end, "ip_end") != block.end:
             raise e.invalid(f"ip_end must be the last address of {ip_start} ({block.end}) or omitted")
         return Address(str(block.start), str(block.end), f"{block.start}/{_prefix(block)}", block)
+    if "/" in ip_start:  # a CIDR block with ip_type 0 (the default) or 1: say which type takes it
+        raise e.invalid(f"ip_start is not a valid IP address: {ip_start} is a CIDR block, which needs ip_type 2 (CIDR)")
     start = _parse(ip_start, "ip_start")
     if ip_type == SINGLE:
         if ip_end is not None and _parse(ip_end, "ip_end") != start:
