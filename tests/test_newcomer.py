@@ -38,8 +38,9 @@ def test_the_root_answers_json_to_a_json_client_and_links_to_a_browser(server, p
     assert '<a href="/_emulator/ui">' in page.text and '<a href="/_emulator/health">' in page.text
 
 
-def test_under_a_namespace_url_the_links_keep_the_prefix(server):
-    data = requests.get(server.url + "/_ns/team%2Fa/", headers={"Accept": "application/json"}, timeout=10).json()
+@pytest.mark.parametrize("root", ["/_ns/team%2Fa/", "/_ns/team%2Fa", "/_ns/team%2Fa/_emulator/"])
+def test_under_a_namespace_url_the_links_keep_the_prefix(server, root):
+    data = requests.get(server.url + root, headers={"Accept": "application/json"}, timeout=10).json()
     assert data["dashboard"] == "/_ns/team%2Fa/_emulator/ui"
     health = requests.get(server.url + data["health"], timeout=10).json()
     assert health["namespace"] == "team/a"
