@@ -221,8 +221,11 @@ def test_the_emulators_own_writes_keep_the_marker_and_an_outside_write_meanwhile
     path = tmp_path / "state.db"
     with EmulatorServer(Options(vendors=("b2core",), state_file=str(path))) as server:
         headers = _b2core_headers(server.url)
-        post = lambda ip: requests.post(server.url + "/b2core/addresses", json={"ipAddress": ip, "policy": "allow"},  # noqa: E731
-                                        headers=headers, timeout=10)
+
+        def post(ip: str) -> requests.Response:
+            return requests.post(server.url + "/b2core/addresses", json={"ipAddress": ip, "policy": "allow"},
+                                 headers=headers, timeout=10)
+
         assert post("10.0.0.1").status_code == 201
         assert marker(path) == "1"
         edit(path, "UPDATE namespaces SET clock = clock")  # someone else writes while it runs
@@ -240,7 +243,7 @@ def test_a_restart_with_generate_does_not_generate_again_and_still_checks_the_co
     first.state_file.close()
     assert len(saved["vendors"]["b2core"]["policies"]) == 51
 
-    import allowlist_emulator.state.namespaces as namespaces
+    from allowlist_emulator.state import namespaces
 
     def no_faker(*args, **kwargs):
         raise AssertionError("generated again")

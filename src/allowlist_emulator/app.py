@@ -63,7 +63,7 @@ class Emulator:
         self.version = __version__
         # a bad vendor config fails here, at start-up, not as a 500 on first use. The default namespace is seeded now,
         # unless a state file holds it: then the config is only checked (without generate: N, which the file replaces)
-        resuming = bool(options.state_file) and os.path.exists(options.state_file)
+        resuming = bool(options.state_file and os.path.exists(options.state_file))
         for key in self.vendors:
             self._seed(key, check_only=resuming)
         self.state_file: StateFile | None = None

@@ -443,6 +443,7 @@ class StateFile:
 
     def _commit(self, batch: Batch) -> None:  # on the writer thread
         db = self._db
+        assert db is not None, "StateFile.open() first"
         db.execute("BEGIN IMMEDIATE")
         try:
             # what the emulator writes keeps the file validated, unless something else wrote to it meanwhile
