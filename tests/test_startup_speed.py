@@ -265,3 +265,23 @@ def test_a_vendor_the_file_lacks_is_seeded_and_saved_at_start_up(tmp_path):
     emulator.state_file.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM entries WHERE vendor = 'talend'").fetchone() == (1,)
+
+
+def test_a_collection_read_in_many_chunks_reads_back_the_same(tmp_path, monkeypatch):
+    """Start-up reads each collection in chunks of seq numbers (CHUNK entries, so that no joined text nears SQLite's
+    size limit); with chunks of 2 every collection of the file is split, and an edited list (seq gaps, moved
+    entries) keeps its order."""
+    from allowlist_emulator.state import persistence
+
+    path = tmp_path / "state.db"
+    write_everything(path)
+    with EmulatorServer(Options(state_file=str(path), seed=5)) as server:
+        headers = _b2core_headers(server.url)
+        listed = requests.get(server.url + "/b2core/addresses", headers=headers, timeout=10).json()
+        first = listed[0]["addressId"]
+        assert requests.put(server.url + f"/b2core/addresses/{first}", json={"ipAddress": "10.77.0.0/16", "policy": "deny", "ttl": 5},
+                            headers=headers, timeout=10).status_code == 200
+        assert requests.delete(server.url + f"/b2core/addresses/{listed[2]['addressId']}", headers=headers, timeout=10).status_code in (200, 204)
+    expected = load(path)
+    monkeypatch.setattr(persistence, "CHUNK", 2)
+    assert load(path) == expected

@@ -86,6 +86,7 @@ TRIGGERS = {f"edited_{table}_{event.lower()}": (
     f"CREATE TRIGGER IF NOT EXISTS edited_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
     f"UPDATE meta SET value = '0' WHERE key = '{VALIDATED}' AND value <> '0'; END")
     for table in TABLES for event in ("INSERT", "UPDATE", "DELETE")}
+CHUNK = 50_000  # entries of a collection read (joined, parsed) at once at start-up, by their seq numbers
 MARK_VALIDATED = f"INSERT OR REPLACE INTO meta (key, value) VALUES ('{VALIDATED}', '1')"
 
 PUT_CLOCK = "INSERT INTO namespaces (name, clock) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET clock = excluded.clock"
@@ -272,18 +273,27 @@ class StateFile:
                 rests[(namespace, vendor)] = state
         rows: dict[tuple[str, str], dict[str, tuple[list, list]]] = {}
         seqs: dict[tuple[str, str], dict[str, int]] = {}
-        # one row per collection, its entries joined by SQLite into one JSON array: one parse per collection instead of
-        # a Python row and a parse per entry; their order (seq) is restored here, which costs less than SQL's sort
+        # a row per collection (per CHUNK of its seq numbers), its entries joined by SQLite into one JSON array: one
+        # parse per chunk instead of a Python row and a parse per entry; the seq order is restored here, which costs
+        # less than SQL's sort. Chunks keep each joined text far below SQLite's limit of 1e9 bytes.
         served = ", ".join("?" * len(vendors))
-        cursor = db.execute("SELECT namespace, vendor, collection, json_group_array(key), json_group_array(seq), "
+        cursor = db.execute("SELECT namespace, vendor, collection, seq / ?, json_group_array(key), json_group_array(seq), "
                             "'[' || group_concat(value, ',') || ']' FROM entries "
-                            f"WHERE vendor IN ({served}) GROUP BY namespace, vendor, collection", tuple(vendors))
-        for namespace, vendor, collection, keys, order, values in cursor:
-            if (namespace, vendor) not in rests:
-                continue
-            keys, order, values = _loads(keys), _loads(order), _loads(values)
-            if len(values) != len(keys):
-                raise ValueError(f"{vendor} {collection}: an entry is not one JSON value")
+                            f"WHERE vendor IN ({served}) GROUP BY namespace, vendor, collection, seq / ?",
+                            (CHUNK, *vendors, CHUNK))
+        chunks: dict[tuple[str, str, str], list[tuple[int, list, list, list]]] = {}
+        for namespace, vendor, collection, bucket, keys, order, values in cursor:
+            if (namespace, vendor) in rests:
+                chunks.setdefault((namespace, vendor, collection), []).append((bucket, keys, order, values))
+        for (namespace, vendor, collection), parts in chunks.items():
+            keys, order, values = [], [], []
+            for _, *texts in sorted(parts, key=_first):
+                more_keys, more_order, more_values = map(_loads, texts)
+                if len(more_values) != len(more_keys):
+                    raise ValueError(f"{vendor} {collection}: an entry is not one JSON value")
+                keys += more_keys
+                order += more_order
+                values += more_values
             if any(a > b for a, b in zip(order, order[1:])):
                 places = sorted(range(len(order)), key=order.__getitem__)
                 keys, values = [keys[i] for i in places], [values[i] for i in places]
@@ -465,6 +475,10 @@ class StateFile:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
 
 
 def _written_by() -> str:
