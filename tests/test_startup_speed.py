@@ -5,8 +5,12 @@ validated entry by entry and refused cleanly. bench/startup_cost.py measures the
 from __future__ import annotations
 
 import ipaddress
+import os
 import random
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,8 @@ from allowlist_emulator.addresses import known_block, parse_address_or_cidr, par
 from allowlist_emulator.app import Emulator, Options
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.state.persistence import VALIDATED, StateFileError
+
+from .support import need_tool
 
 B2CORE_POLICIES = ["10.0.0.0/8", "10.6.6.6", "2001:db8::/32", "2001:db8::7", "::ffff:192.0.2.9", "192.0.2.0/24"]
 TALEND_IPS = ["203.0.113.10", "198.51.100.0/24", "2001:db8:1::/48", "2001:db8:2::5", "::ffff:203.0.113.77"]
@@ -285,3 +291,69 @@ def test_a_collection_read_in_many_chunks_reads_back_the_same(tmp_path, monkeypa
     expected = load(path)
     monkeypatch.setattr(persistence, "CHUNK", 2)
     assert load(path) == expected
+
+
+# -- aiohttp's TLS client contexts load the CA files when first used (lazy_tls.py) ------------------------------------------
+LAZY_TLS = r"""
+import asyncio, ssl, sys
+from allowlist_emulator.lazy_tls import import_aiohttp
+import_aiohttp()
+import aiohttp
+from aiohttp import connector, web
+
+verified, unverified = connector._SSL_CONTEXT_VERIFIED, connector._SSL_CONTEXT_UNVERIFIED
+assert type(verified).__name__ == type(unverified).__name__ == "_Deferred", type(verified)
+assert isinstance(verified, ssl.SSLContext) and verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+assert unverified.verify_mode == ssl.CERT_NONE
+assert ssl.SSLContext.set_default_verify_paths.__name__ == "set_default_verify_paths"  # put back
+
+
+async def answer(request):
+    return web.Response(text="hello over TLS")
+
+
+async def main(trusted, untrusted):
+    results = []
+    for cert in (trusted, untrusted):
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_context.load_cert_chain(cert + ".pem", cert + ".key")
+        app = web.Application()
+        app.router.add_get("/", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "localhost", 0, ssl_context=server_context)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"https://localhost:{port}/") as response:
+                    results.append(await response.text())
+        except aiohttp.ClientConnectorCertificateError:
+            results.append("refused: certificate not trusted")
+        finally:
+            await runner.cleanup()
+    return results
+
+
+print(asyncio.run(main(sys.argv[1], sys.argv[2])))
+assert type(verified) is ssl.SSLContext  # loaded, and a plain context again
+"""
+
+
+def _certificate(path: Path) -> None:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", f"{path}.key", "-out", f"{path}.pem", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+
+
+def test_aiohttps_default_client_contexts_still_verify_once_loaded_lazily(tmp_path):
+    need_tool("openssl", shutil.which("openssl") is not None, "apt-get install openssl")
+    trusted, untrusted = tmp_path / "trusted", tmp_path / "untrusted"
+    _certificate(trusted)
+    _certificate(untrusted)
+    env = {**os.environ, "SSL_CERT_FILE": f"{trusted}.pem", "SSL_CERT_DIR": str(tmp_path / "none")}
+    result = subprocess.run([sys.executable, "-c", LAZY_TLS, str(trusted), str(untrusted)], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    # the CA file named by SSL_CERT_FILE was loaded when the first connection needed it, and verification is on
+    assert result.stdout.strip() == "['hello over TLS', 'refused: certificate not trusted']"

@@ -19,6 +19,10 @@ from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
+from .lazy_tls import import_aiohttp  # noqa: E402
+
+import_aiohttp()  # its TLS client contexts load the CA files when first used, not now (lazy_tls.py)
+
 from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
