@@ -30,7 +30,7 @@ class _Deferred(ssl.SSLContext):
         with _LOCK:
             if type(self) is _Deferred:
                 _set_default_verify_paths(self)
-                self.__class__ = ssl.SSLContext
+                self.__class__ = ssl.SSLContext  # type: ignore[assignment]
 
     def wrap_socket(self, *args: Any, **kwargs: Any) -> Any:
         self._load()
@@ -62,7 +62,7 @@ def import_aiohttp() -> None:
         deferred.append(context)
 
     with _LOCK:
-        ssl.SSLContext.set_default_verify_paths = defer  # type: ignore[method-assign]
+        ssl.SSLContext.set_default_verify_paths = defer  # type: ignore[method-assign, assignment]
         try:
             import aiohttp  # noqa: F401 - the import is the point
         finally:
