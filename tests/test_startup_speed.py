@@ -357,3 +357,15 @@ def test_aiohttps_default_client_contexts_still_verify_once_loaded_lazily(tmp_pa
     assert result.returncode == 0, result.stderr
     # the CA file named by SSL_CERT_FILE was loaded when the first connection needed it, and verification is on
     assert result.stdout.strip() == "['hello over TLS', 'refused: certificate not trusted']"
+
+
+def test_rows_of_a_vendor_not_served_are_not_vouched_for(tmp_path):
+    """A run serving only B2Core validates B2Core's rows: an edited Talend row stays unchecked, so the file is not
+    marked validated, and the next run serving Talend checks it (and refuses it)."""
+    path = tmp_path / "state.db"
+    write_everything(path)
+    edit(path, "UPDATE entries SET value = json_set(value, '$.ip', '10.0.0.999') WHERE vendor = 'talend' AND seq = 0")
+    Emulator(Options(vendors=("b2core",), state_file=str(path))).state_file.close()
+    assert marker(path) == "0"
+    with pytest.raises(StateFileError, match="vendors.talend"):
+        Emulator(Options(state_file=str(path)))

@@ -144,6 +144,7 @@ class StateFile:
         self._writer: ThreadPoolExecutor | None = None
         self._saved: dict[tuple[str, str], Saved] = {}
         self._trusted = False  # the file loaded was marked validated: its entries were read without re-checking
+        self._unchecked = False  # it holds a vendor this run does not serve: those rows were not validated now
 
     # -- start-up -------------------------------------------------------------------------------------------------------
     def open(self) -> None:
@@ -169,7 +170,8 @@ class StateFile:
                 db.execute("BEGIN IMMEDIATE")
                 for sql in TRIGGERS.values():
                     db.execute(sql)
-                db.execute(MARK_VALIDATED)
+                if not self._unchecked:
+                    db.execute(MARK_VALIDATED)
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 db.close()
@@ -271,6 +273,8 @@ class StateFile:
         for namespace, vendor, state in db.execute("SELECT namespace, vendor, state FROM models"):
             if vendor in vendors:  # a vendor this run does not serve keeps its rows untouched
                 rests[(namespace, vendor)] = state
+            else:
+                self._unchecked = True  # ... and unchecked: the file is not marked validated for it
         rows: dict[tuple[str, str], dict[str, tuple[list, list]]] = {}
         seqs: dict[tuple[str, str], dict[str, int]] = {}
         # a row per collection (per CHUNK of its seq numbers), its entries joined by SQLite into one JSON array: one
