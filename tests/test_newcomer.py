@@ -17,7 +17,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 
 
 # -- GET / and GET /_emulator/: where to go from here ----------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/", "/_emulator/"])
+@pytest.mark.parametrize("path", ["/", "/_emulator/", "/_emulator"])
 def test_the_root_points_to_the_dashboard_and_health_as_text_by_default(server, path):
     for accept in (None, "*/*", "text/plain"):  # curl, requests, a shell user
         response = requests.get(server.url + path, headers={"Accept": accept} if accept else {}, timeout=10)
@@ -27,7 +27,7 @@ def test_the_root_points_to_the_dashboard_and_health_as_text_by_default(server, 
         assert len(response.text.splitlines()) == 3  # one fact per line
 
 
-@pytest.mark.parametrize("path", ["/", "/_emulator/"])
+@pytest.mark.parametrize("path", ["/", "/_emulator/", "/_emulator"])
 def test_the_root_answers_json_to_a_json_client_and_links_to_a_browser(server, path):
     data = requests.get(server.url + path, headers={"Accept": "application/json"}, timeout=10).json()
     assert data["dashboard"] == "/_emulator/ui" and data["health"] == "/_emulator/health"

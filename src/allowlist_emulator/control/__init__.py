@@ -306,6 +306,7 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, control.guarded(handler))
     app.router.add_route("GET", "/", control.pointer)  # where a newcomer's browser or curl lands first
+    app.router.add_route("GET", PREFIX, control.pointer)
     app.router.add_route("GET", PREFIX + "/", control.pointer)
     app.router.add_route("GET", PREFIX + "/ui", dashboard.page)  # answers the login form itself when locked
     app.router.add_route("POST", PREFIX + "/ui/login", dashboard.login)
