@@ -51,17 +51,7 @@ def dash():
 
 
 def open_page(browser, dash, namespace: str) -> Page:  # noqa: F811
-    page = Page.__new__(Page)
-    from playwright.sync_api import expect
-
-    page.expect, page.errors = expect, []
-    page.context = browser.new_context(viewport=VIEWPORT)
-    page.page = page.context.new_page()
-    page.page.set_default_timeout(10_000)
-    page.page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
-    page.page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.page.goto(f"{dash.url}/_emulator/ui?namespace={namespace}")
-    return page.ready()
+    return Page(browser, f"{dash.url}/_emulator/ui", namespace, viewport=VIEWPORT).ready()
 
 
 def busy_namespace(dash) -> str:
