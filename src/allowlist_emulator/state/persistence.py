@@ -22,8 +22,8 @@ allowlist-emulator that validated them (a request, a seeded config, or a full ch
 data tables set it to ``0`` on any write, and only the emulator's own transactions set it back, and only when it was
 ``1`` when they began. So a file edited with the ``sqlite3`` shell (or by a release without the marker) is validated
 entry by entry on the next start, as a restore through ``/_emulator/state`` is, and refused with the field named when
-an entry does not fit; a file the emulator alone wrote is read without checking each entry again (100,000 entries
-per vendor in well under 3 s), and still refused when it cannot be read back.
+an entry does not fit; a file the emulator alone wrote is read without checking each entry again (docs/startup.md),
+and still refused when it cannot be read back.
 
 The file is checked before anything opens it for writing: not a SQLite file, a SQLite file we did not write
 (``PRAGMA application_id``), another schema version (``PRAGMA user_version``), the JSON-lines file of earlier
