@@ -200,12 +200,17 @@ def known_block(text: str, mapped_as_ipv4: bool = True) -> Block:
     validated): the same Block as :func:`parse_address_or_cidr` (and :func:`parse_block` with ``mapped_as_ipv4``)
     give for such text, read by the C library's ``inet_pton`` at a fraction of their cost. It does not check what
     they check (host bits, the forms a vendor refuses); text it cannot read at all raises AddressError."""
+    return Block(*known_span(text, mapped_as_ipv4))
+
+
+def known_span(text: str, mapped_as_ipv4: bool = True) -> tuple[int, int, int]:
+    """:func:`known_block` as a plain (version, first, last) tuple, for a model that keeps it so."""
     if "/" not in text and ":" not in text:  # the most common: a dotted quad
         try:
             value = int.from_bytes(inet_pton(AF_INET, text), "big")
         except OSError:
             raise AddressError("invalid", f"{text!r} is not a valid IPv4 address") from None
-        return Block(4, value, value)
+        return 4, value, value
     address, slash, prefix = text.partition("/")
     try:
         if ":" in address:
@@ -218,7 +223,7 @@ def known_block(text: str, mapped_as_ipv4: bool = True) -> Block:
     if version == 6 and value >> 32 == 0xFFFF and (mapped_as_ipv4 if not slash else size <= 1 << 32):
         version, value = 4, value & 0xFFFFFFFF  # ::ffff:a.b.c.d (a block of /96 or longer) counts as IPv4
     first = value - value % size
-    return Block(version, first, first + size - 1)
+    return version, first, first + size - 1
 
 
 def address_sort_key(text: str) -> tuple[int, int, str]:
@@ -317,6 +322,7 @@ __all__ = [
     "block_of_address",
     "is_loopback",
     "known_block",
+    "known_span",
     "join_range",
     "normalise_client",
     "parse_address",

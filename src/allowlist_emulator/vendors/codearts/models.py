@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, known_block, normalise_client, parse_address, parse_cidr,
+from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, known_span, normalise_client, parse_address, parse_cidr,
                           parse_range)
 from ...state.changes import Entries, listed
 from ...state.clock import Clock, parse_iso
@@ -350,33 +350,36 @@ class CodeArtsModel:
         target.rules = Entries(sorted(target.rules.items()))  # ascending ids whatever the input order
 
     def _load_trusted(self, items: list, repository: Whitelist | None, now: datetime) -> None:
-        """Rules of a state this emulator wrote and validated: each field as saved, the block read from the texts."""
+        """Rules of a state this emulator wrote and validated: each field as saved, the span read from the texts."""
         target = repository if repository is not None else self.tenant
+        rules, keys = target.rules, target._keys
         times: dict[str, datetime] = {}  # a saved list repeats its times: each parsed once
+        tenant_user = None if repository is not None else self.user_id
         for item in items:
             ip_type, ip_start, ip_end = item["ip_type"], item["ip_start"], item["ip_end"]
-            block = known_block(ip_start)
+            span = known_span(ip_start)
             if ip_end != ip_start:
-                block = Block(block.version, block.first, known_block(ip_end).last)
+                span = (span[0], span[1], known_span(ip_end)[2])
             if ip_type == SINGLE:
                 ip_range = ip_start
             elif ip_type == RANGE:
                 ip_range = f"{ip_start}-{ip_end}"
             else:
-                ip_range = f"{ip_start}/{_prefix(block)}"
+                ip_range = f"{ip_start}/{_prefix(Block(*span))}"
             created, updated = item["created_at"], item["updated_at"]
-            rule = Rule(
-                id=item["id"], ip_type=ip_type, ip_start=ip_start, ip_end=ip_end, ip_range=ip_range,
-                span=(block.version, block.first, block.last), view_flag=item["view_flag"],
-                download_flag=item["download_flag"], upload_flag=item["upload_flag"], remark=item["remark"],
-                order_flag=item["order_flag"], created_at=times.get(created) or times.setdefault(created, parse_iso(created)),
-                updated_at=times.get(updated) or times.setdefault(updated, parse_iso(updated)),
-                user_id=None if repository is not None else item.get("user_id", self.user_id),
-            )
-            self.next_id = max(self.next_id, rule.id + 1)
-            target.put(rule)
-        if any(a > b for a, b in zip(target.rules, list(target.rules)[1:])):
-            target.rules = Entries(sorted(target.rules.items()))  # ascending ids whatever the input order
+            rule_id = item["id"]
+            rules[rule_id] = Rule(
+                rule_id, ip_type, ip_start, ip_end, ip_range, span, item["view_flag"], item["download_flag"],
+                item["upload_flag"], item["remark"], item["order_flag"],
+                times.get(created) or times.setdefault(created, parse_iso(created)),
+                times.get(updated) or times.setdefault(updated, parse_iso(updated)),
+                None if repository is not None else item.get("user_id", tenant_user))
+            keys[(ip_type, ip_start, ip_end)] = rule_id
+        target._indexes.clear()
+        if rules:
+            self.next_id = max(self.next_id, max(rules) + 1)
+        if any(a > b for a, b in zip(rules, list(rules)[1:])):
+            target.rules = Entries(sorted(rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
     def login_token(self, token: str) -> Identity | None:
