@@ -23,6 +23,7 @@ from .state import Store
 from .vendors import REGISTRY
 
 MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
+MAX_STATE_BODY = 64 * 1024 * 1024  # PUT /_emulator/state: a whole namespace (replicate loads 100,000-entry lists); 413 above
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive (--body-timeout); then 408, connection closed
 
 
@@ -36,6 +37,7 @@ class Options:
     journal_limit: int = 10_000
     max_namespaces: int = 10_000
     max_body: int = MAX_BODY
+    max_state_body: int = MAX_STATE_BODY
     admin_token: str | None = None
     state_file: str | None = None
     body_timeout: float = DEFAULT_BODY_TIMEOUT

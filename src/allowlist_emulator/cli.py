@@ -1,4 +1,4 @@
-"""``allowlist-emulator``: serve · contract · record · replay. Thin: parses options and calls the parts."""
+"""``allowlist-emulator``: serve · contract · record · replay · replicate · diff · decide. Thin: parses options and calls the parts."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ if _GC_WAS_ENABLED:
     gc.enable()
 
 EXIT_USAGE = 2
+REHEARSAL = ("replicate", "diff", "decide")  # rehearsal/cli.py
 
 
 def _load_json(text: str) -> dict | None:
@@ -248,7 +249,10 @@ def parser() -> argparse.ArgumentParser:
 
     for name, helptext in (("contract", "run the contract suite against a base URL"),
                            ("record", "record a target's exchanges into a VCR cassette"),
-                           ("replay", "serve a cassette")):
+                           ("replay", "serve a cassette"),
+                           ("replicate", "copy a live allowlist into an emulator namespace (GETs only)"),
+                           ("diff", "what changed between two states, per vendor"),
+                           ("decide", "would these addresses be admitted (exit 1 if any is refused)")):
         extra = sub.add_parser(name, help=helptext, add_help=False)
         extra.add_argument("rest", nargs=argparse.REMAINDER)
         extra.set_defaults(func=_delegate(name))
@@ -264,6 +268,10 @@ def _delegate(name: str):
             from .contract.cli import main as contract_main
 
             return contract_main(args.rest)
+        if name in REHEARSAL:
+            from .rehearsal.cli import main as rehearsal_main
+
+            return rehearsal_main(name, args.rest)
         from .recording.cli import main as recording_main
 
         return recording_main(name, args.rest)
@@ -276,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in ("contract", "record", "replay"):
+        if argv and argv[0] in ("contract", "record", "replay", *REHEARSAL):
             # argparse's REMAINDER does not take a leading option (``replay --cassette F``), so these skip the parser
             return int(_delegate(argv[0])(argparse.Namespace(rest=argv[1:])) or 0)
         args = parser().parse_args(argv)

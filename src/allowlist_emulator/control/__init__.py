@@ -141,7 +141,11 @@ class Control:
         return json_response(masked(state) if request.query.get("redact") == "true" else state)
 
     async def put_state(self, request: web.Request) -> web.Response:
-        data = await self.body(request)
+        limit = self.em.options.max_state_body  # a whole namespace's lists: above the 1 MiB of every other body
+        try:
+            data = await self.body(request.clone(client_max_size=limit))
+        except web.HTTPRequestEntityTooLarge:
+            raise ApiError(413, f"body: larger than the limit of {limit} bytes for a state", field="body") from None
         namespace = self.namespace(request)
         try:
             namespace.restore(data)

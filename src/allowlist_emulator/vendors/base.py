@@ -47,6 +47,10 @@ class Vendor:
     #   OPTIONS {credential field: help}, make_auth(base_url, given, headers, verify) → adapter, SAFETY (Safety class)
     scenarios: str | None = None  # module of the folder for the shipped fixtures (scenarios.py): SCENARIOS (a list of
     #   recording.scenarios.Scenario), authorize(name, call) (sets the credential a step names)
+    replication: str | None = None  # module of the folder for replicate/diff/decide (replicate.py): read(live, options)
+    #   → what a live deployment holds (GETs only; ValueError for an answer the vendor would not send), counts(copied), merge(copied, current vendor state) → the state
+    #   to load (identities kept), items(state, now) → [(key, label, fields)] for diff, DECIDE {query field: help};
+    #   optional OPTIONS (replicate's vendor options), exchanges(base) and auth(base, credentials, headers, session)
     view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
     #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
 

@@ -33,7 +33,9 @@ class ClientCredentialsAuth(VendorAuth):
     MARGIN = 30.0  # renew this many seconds before the token expires
 
     def __init__(self, base_url: str, client_id: str | None, client_secret: str | None,
-                 headers: dict[str, str] | None = None, timeout: float = 30.0, verify: bool | str = True):
+                 headers: dict[str, str] | None = None, timeout: float = 30.0, verify: bool | str = True,
+                 session: requests.Session | None = None):
+        self.session = session  # the token request goes through it when given (replicate's read-only session)
         self.base_url = base_url.rstrip("/")
         self.token_path = urlsplit(self.base_url).path.rstrip("/") + "/tokens"
         self.client_id = client_id
@@ -52,7 +54,7 @@ class ClientCredentialsAuth(VendorAuth):
     def token(self, force: bool = False) -> str:
         with self._lock:
             if force or self._token is None or time.monotonic() >= self._expires - self.MARGIN:
-                response = requests.post(self.base_url + "/tokens", json={"grant_type": "client_credentials"},
+                response = (self.session or requests).post(self.base_url + "/tokens", json={"grant_type": "client_credentials"},
                                          auth=(self.client_id or "", self.client_secret or ""), headers=self.headers,
                                          timeout=self.timeout, verify=self.verify)
                 if response.status_code != 200:

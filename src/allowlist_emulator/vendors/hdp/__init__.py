@@ -25,5 +25,6 @@ VENDOR = Vendor(
     recorded_base=demo.RECORDED_BASE,
     contract=".contract",
     scenarios=".scenarios",
+    replication=".replicate",
     view="view.js",
 )
