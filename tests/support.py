@@ -17,6 +17,8 @@ import requests
 
 from allowlist_emulator.recording.drift import openapi_for, response_problems  # noqa: F401 (openapi_for re-exported)
 
+from . import vendor_artifacts
+
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 
 
@@ -59,6 +61,7 @@ class VendorClient:
         self.responses.append(response)
         if self.check if check is None else check:
             check_response(self.vendor, self.base_url, response)
+            vendor_artifacts.check(self.vendor, response)  # and through the vendor's own published document
         return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:

@@ -25,7 +25,7 @@ def test_exit_0_and_junit_report(server, tmp_path, capsys):
     suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("errors") == "0"
     cases = suite.findall("testcase")
-    assert len(cases) == 18  # every HDP operation, the writes as skipped (no --allow-writes)
+    assert len(cases) == 19  # every HDP operation (getPermission the 19th), the writes as skipped (no --allow-writes)
     assert int(suite.get("skipped")) == sum(case.find("skipped") is not None for case in cases) == 10
     assert {p.get("name"): p.get("value") for p in suite.find("properties")}["emulator"] == "true"
 

@@ -224,8 +224,8 @@ def test_absurd_query_values(server, vendor):
     ignored query parameter is a valid delete, so DELETEs get hostile ids and users instead.)"""
     batch = Batch(server, vendor, "query")
     for op in vendor_spec(vendor).operations:
-        if op.method == "DELETE" and not op.query_params:
-            continue
+        if op.method == "DELETE" and not any(p.name == "user" for p in op.query_params):
+            continue  # (Talend's DELETEs take only the optional, ignored talendVersion: a valid delete whatever it is)
         path = concrete_path(op, **batch.ids)
         body = b'"not an object"' if op.body is not None else None  # writes stay invalid whatever the query does
         queries = ABSURD_QUERIES if op.method != "DELETE" else [f"user={u}" for u in HOSTILE_USERS]

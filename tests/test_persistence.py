@@ -556,18 +556,18 @@ def test_every_write_operation_is_saved(tmp_path):
 
         talend = {"headers": {"Authorization": "Bearer talend-admin-token"}}
         for base, legacy in (("/security/ip-allowlist", ""), ("/v1/management/ip-allowlist", "Legacy")):
-            call("POST", base, 201, "talend", operation=f"createIpAllowlist{legacy}", json={"enabled": False, "description": "d",
+            call("POST", base, 201, "talend", operation=f"createANewIpAllowlistCfg{legacy}", json={"enabled": False, "description": "d",
                  "ips": [{"ip": "10.0.0.1", "description": "a"}, {"ip": "10.0.0.2", "description": "b"}]}, **talend)
-            added = call("POST", base + "/ips", 201, "talend", operation=f"addIps{legacy}",
+            added = call("POST", base + "/ips", 201, "talend", operation=f"createANewIpEntries{legacy}",
                          json=[{"ip": "10.0.0.3", "description": "c"}, {"ip": "10.0.0.4", "description": "d"}], **talend).json()
-            call("PUT", base + "/ips", 200, "talend", operation=f"updateIps{legacy}",
+            call("PUT", base + "/ips", 200, "talend", operation=f"updateIpEntriesSet{legacy}",
                  json=[{"id": added[0]["id"], "ip": "10.0.1.3", "description": "c2"}], **talend)
-            call("PUT", f"{base}/ips/{added[1]['id']}", 200, "talend", operation=f"updateIp{legacy}", json={"ip": "10.0.1.4", "description": "d2"}, **talend)
-            call("DELETE", f"{base}/ips/{added[0]['id']}", 204, "talend", operation=f"deleteIp{legacy}", **talend)
-            call("PATCH", base, 200, "talend", operation=f"setIpAllowlistEnabled{legacy}", json={"enabled": True}, **talend)
-            call("PUT", base, 200, "talend", operation=f"replaceIpAllowlist{legacy}",
+            call("PUT", f"{base}/ips/{added[1]['id']}", 200, "talend", operation=f"updateIpEntry{legacy}", json={"ip": "10.0.1.4", "description": "d2"}, **talend)
+            call("DELETE", f"{base}/ips/{added[0]['id']}", 204, "talend", operation=f"deleteIpEntry{legacy}", **talend)
+            call("PATCH", base, 200, "talend", operation=f"enableDisableIpAllowlistConfig{legacy}", json={"enabled": True}, **talend)
+            call("PUT", base, 200, "talend", operation=f"updateIpAllowlistConfig{legacy}",
                  json={"enabled": False, "description": "r", "ips": [{"ip": "10.0.2.1", "description": "r"}]}, **talend)
-            call("DELETE", base, 204, "talend", operation=f"deleteIpAllowlist{legacy}", **talend)
+            call("DELETE", base, 204, "talend", operation=f"deleteIpAllowlistCfg{legacy}", **talend)
         call("POST", "/security/oauth/token", 200, "talend", operation="generateServiceAccountToken",
              auth=("talend-service-account", "talend-service-secret"),
              json={"audience": "https://api.eu.cloud.talend.com", "grant_type": "client_credentials"})

@@ -104,8 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return usage(problem)
     if args.operation:
         from ..engine.spec import vendor_spec
+        from ..vendors import REGISTRY
 
         known = vendor_spec(args.vendor).by_id
+        renamed = REGISTRY[args.vendor].operation_aliases  # a name the vendor's operation had before still selects it
+        args.operation = [op if op in known else renamed.get(op, op) for op in args.operation]
         bad = [op for op in args.operation if op not in known]
         if bad:
             return usage(f"--operation: {', '.join(bad)} not in specs/{args.vendor}.yaml")

@@ -17,6 +17,7 @@ from aiohttp import web
 from ..state.clock import parse_iso
 from ..engine.context import json_response
 from ..engine.errors import TIMEOUT, ApiError
+from ..engine.faults import resolve_operation
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
 from ..recording.redaction import masked
@@ -163,9 +164,12 @@ class Control:
         limit = query.get("limit")
         if limit is not None and not limit.isdigit():
             raise ApiError(400, f"limit: {limit!r} is not a non-negative integer", field="limit")
+        operation = query.get("operationId")  # an operationId a vendor used before matches under its current name
+        if operation:
+            operation = resolve_operation(self.em.vendors, operation, query.get("vendor")) or operation
         selected = list(self.em.journal.select(
             namespace.name, query.get("vendor"), query.get("method"), query.get("path"),
-            int(status) if status else None, query.get("operationId")))
+            int(status) if status else None, operation))
         if limit is not None:
             selected = selected[len(selected) - int(limit):] if int(limit) else []
         if query.get("redact") == "true":  # the dashboard's view: secrets replaced as the recorder replaces them

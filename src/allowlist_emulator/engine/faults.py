@@ -44,6 +44,20 @@ class FaultRule:
 _FIELDS = {"vendor", "operationId", "probability", "status", "message", "latencyMs", "lognormal", "drop", "times"}
 
 
+def resolve_operation(vendors: dict, name: str, vendor: str | None = None) -> str | None:
+    """The operationId ``name`` means for ``vendor`` (or any served vendor): a spec's own name wins; else a name the
+    vendor used before (``Vendor.operation_aliases``) gives the current one. None: no served vendor knows it."""
+    candidates = [vendors[vendor]] if vendor in vendors else list(vendors.values())
+    for v in candidates:
+        if name in v.spec.by_id:
+            return name
+    for v in candidates:
+        renamed = v.operation_aliases.get(name)
+        if renamed is not None:
+            return renamed
+    return None
+
+
 def parse_rule(data: Any, namespace: str, rule_id: str, vendors: dict) -> FaultRule:
     """A rule from JSON; ValueError names the field and the problem."""
     if not isinstance(data, dict):
@@ -58,10 +72,10 @@ def parse_rule(data: Any, namespace: str, rule_id: str, vendors: dict) -> FaultR
     rule.vendor = vendor
     op = data.get("operationId")
     if op is not None:
-        candidates = [vendors[vendor]] if vendor else list(vendors.values())
-        if not any(op in v.spec.by_id for v in candidates):
+        resolved = resolve_operation(vendors, op, vendor)
+        if resolved is None:
             raise ValueError(f"operationId: {op!r} is not an operation of {vendor or 'any served vendor'}")
-        rule.operationId = op
+        rule.operationId = resolved
     probability = data.get("probability", 1.0)
     if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1:
         raise ValueError("probability: must be a number from 0 to 1")

@@ -53,6 +53,9 @@ class Vendor:
     #   optional OPTIONS (replicate's vendor options), exchanges(base) and auth(base, credentials, headers, session)
     view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
     #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
+    operation_aliases: Mapping[str, str] = field(default_factory=dict, repr=False)  # an operationId the emulator used
+    #   before → the spec's (Talend adopted the vendor's names): fault rules, journal filters and contract --operation
+    #   accept either (engine/faults.resolve_operation)
 
     def part(self, name: str) -> ModuleType:
         """The folder's module named by field ``name`` (``"contract"``, ``"scenarios"``), imported on first use: the

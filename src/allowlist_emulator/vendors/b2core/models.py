@@ -38,6 +38,7 @@ MAX_TOKENS = 10_000  # live tokens kept per namespace; the oldest are forgotten 
 DEFAULT_MAX_ENTRIES = 100_000  # policies per namespace (config max_entries)
 POLICIES = ("allow", "deny")
 FIELDS = ("ipAddress", "policy", "ttl")
+DEFAULT_POLICY = "allow"  # a POST without policy (the page marks no body field required)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MIN_TIME = int((datetime(1, 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds())
 MAX_TIME = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - EPOCH).total_seconds())
@@ -269,14 +270,16 @@ class B2CoreModel:
         return policy
 
     def create(self, body: dict, now: float) -> dict:
-        """``body`` is schema-valid (ipAddress and policy present); ttl defaults to 0."""
+        """``body`` is schema-valid (ipAddress present); policy defaults to allow and ttl to 0 (the page marks neither
+        required, so a client typed from it may leave them out)."""
         block = check_ip(body["ipAddress"], "ipAddress")
         created = int(now // 1)
         ttl = _ttl(body.get("ttl", 0), created)
         if len(self.policies) >= self.max_entries:
             raise e.error(e.EMULATOR_LIMIT, f"policies: this namespace holds {len(self.policies)} policies, the emulator's "
                           "limit (max_entries in --config)", status=400)
-        policy = Policy(self._new_id(created), body["ipAddress"], block, body["policy"], ttl, created, created)
+        policy = Policy(self._new_id(created), body["ipAddress"], block, body.get("policy", DEFAULT_POLICY), ttl, created,
+                        created)
         self._insert(policy)
         return policy.to_json()
 

@@ -22,7 +22,12 @@ CONFIG_SCHEMA: dict = {
         "tokens": {"type": "array", "description": "extra X-Auth-Token values", "items": {
             "type": "object", "additionalProperties": False, "required": ["token"],
             "properties": {"token": {"type": "string", "minLength": 1}, "user_id": {"type": "integer"}, "status": _STATUS}}},
-        "repositories": {"type": "array", "description": "extra repository ids", "items": {"type": "integer"}},
+        "repositories": {"type": "array", "description": "extra repositories: an id, or {id, owner, visibility}", "items": {
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": 2147483647},
+                      {"type": "object", "additionalProperties": False, "required": ["id"],
+                       "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                                      "owner": {"type": "integer", "minimum": 0},
+                                      "visibility": {"enum": ["private", "project-read-only", "tenant-read-only", "public"]}}}]}},
         "max_entries": {"type": "integer", "minimum": 1, "description": "rules per list (default 100000)"},
         "whitelists": {
             "type": "object", "description": "rules present at start", "additionalProperties": False,

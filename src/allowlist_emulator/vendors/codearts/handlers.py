@@ -76,6 +76,7 @@ def delete_repository(ctx: Ctx) -> web.Response:
 
 HANDLERS = {
     "ListTenantTrustedIpAddresses": list_tenant,
+    "ListTenantTrustedIpAddressesSettingPath": list_tenant,  # the seed's example path, the same list
     "AddTenantTrustedIpAddress": add_tenant,
     "UpdateTenantTrustedIpAddress": update_tenant,
     "DeleteTenantTrustedIpAddress": delete_tenant,

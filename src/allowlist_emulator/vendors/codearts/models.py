@@ -10,7 +10,9 @@ identities, which always work:
       - {ak: my-ak, sk: my-sk, user_id: 42, status: admin}        # user_id, status optional
     tokens:                                        # extra X-Auth-Token values (besides the codearts-* demo tokens)
       - {token: my-token, user_id: 42, status: admin}             # status: admin | expired | no_permission
-    repositories: [2001, 2002]                     # extra repository ids (besides 1001 and 1002)
+    repositories: [2001, {id: 2002, owner: 42, visibility: public}]   # extra repositories (besides 1001 and 1002):
+                                                   # an id, or {id, owner (user id; default user_id), visibility:
+                                                   # private (default) | project-read-only | tenant-read-only | public}
     max_entries: 100000                            # rules per list (tenant, each repository); one more → 400 CH.010001
     whitelists:                                    # rules present at start (and after /_emulator/reset)
       tenant: [{ip_type: 0, ip_start: 1.1.1.1, view_flag: 1, order_flag: 0}]
@@ -48,6 +50,11 @@ DEMO_TOKENS = [
     {"token": "codearts-no-permission-token", "status": NO_PERMISSION},
 ]
 FLAGS = ("view_flag", "download_flag", "upload_flag")
+# Repository visibility (user guide, "Configuring an IP Whitelist"): "The IP address whitelist takes effect only for
+# repos whose visibility is Private, Read-only for project members, and Read-only for tenant members."
+VISIBILITIES = {"private": "Private", "project-read-only": "Read-only for project members",
+                "tenant-read-only": "Read-only for tenant members", "public": "Public"}
+PRIVATE, PUBLIC = "private", "public"
 ACTIONS = {"view": "view_flag", "download": "download_flag", "upload": "upload_flag"}
 SINGLE, RANGE, CIDR = 0, 1, 2
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -255,6 +262,24 @@ class Whitelist:
 # -- the model ---------------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Repository:
+    """What the emulator knows of a repository beyond its whitelist: who owns it, and its visibility."""
+
+    id: int
+    owner: int
+    visibility: str = PRIVATE
+
+    @classmethod
+    def from_config(cls, item: Any, default_owner: int) -> Repository:
+        if isinstance(item, Mapping):
+            visibility = str(item.get("visibility", PRIVATE))
+            if visibility not in VISIBILITIES:
+                raise ValueError(f"codearts repositories: visibility {visibility!r} must be one of {', '.join(VISIBILITIES)}")
+            return cls(int(item["id"]), int(item.get("owner", default_owner)), visibility)
+        return cls(int(item), default_owner)
+
+
 @dataclass
 class CodeArtsModel:
     domain_id: str
@@ -267,6 +292,7 @@ class CodeArtsModel:
     aksk_failures: dict[str, int] = field(default_factory=dict)  # AK → signature failures in a row
     aksk_locked_until: dict[str, float] = field(default_factory=dict)  # AK → epoch seconds (emulator clock)
     max_entries: int = DEFAULT_MAX_ENTRIES
+    repository_info: dict[int, Repository] = field(default_factory=dict)  # id → owner and visibility (config)
 
     # -- construction ------------------------------------------------------------------------------------------------
     @classmethod
@@ -289,7 +315,9 @@ class CodeArtsModel:
             raise ValueError(f"codearts max_entries {max_entries!r}: must be a positive integer")
         model = cls(domain_id=domain_id, credentials=credentials, tokens=tokens, user_id=user_id, max_entries=max_entries)
         for repository in list(DEFAULT_REPOSITORIES) + list(config.get("repositories") or []):
-            model.repositories.setdefault(int(repository), Whitelist())
+            info = Repository.from_config(repository, user_id)
+            model.repositories.setdefault(info.id, Whitelist())
+            model.repository_info[info.id] = info
         return model
 
     @classmethod
@@ -492,11 +520,14 @@ def _level(model: CodeArtsModel, wl: Whitelist, name: str, address, flag: str, r
 
 def decide(model: CodeArtsModel, query: Mapping[str, str], namespace: Any) -> dict:
     """Would a client at ``ip`` be allowed ``action`` (view | download | upload; default view) on the tenant's
-    repositories, or on ``repository``?
+    repositories, or on ``repository`` (as user ``user``, a user id, when given)?
 
     A list with no rules restricts nothing. A list with rules admits the address only when a rule contains it and has
     the action's flag (view_flag, download_flag, upload_flag) = 1. With ``repository``, the tenant list and that
-    repository's list must both admit it.
+    repository's list must both admit it, with two rules from the user guide: the lists take effect only for a
+    repository whose visibility is Private, Read-only for project members or Read-only for tenant members (a Public
+    one is admitted from anywhere), and "only whitelisted IP addresses and the repository owner can access the
+    repository" (the owner is admitted to view from anywhere; download and commit name no such exemption).
     """
     address = normalise_client(query.get("ip"))
     if address is None:
@@ -505,24 +536,38 @@ def decide(model: CodeArtsModel, query: Mapping[str, str], namespace: Any) -> di
     if action not in ACTIONS:
         raise ApiError(400, f"action: must be one of {', '.join(ACTIONS)}", field="action")
     flag = ACTIONS[action]
+    user = query.get("user")
+    if user is not None and (not user.isdigit() or len(user) > 10):
+        raise ApiError(400, f"user: {user!r} is not a user id (an integer)", field="user")
     repository_id = None
-    levels = [(model.tenant, "tenant", None)]
+    levels: list[tuple[Whitelist, str, int | None]] = [(model.tenant, "tenant", None)]
+    answer: dict[str, Any] = {"ip": str(address), "action": action, "repository": None}
     if query.get("repository"):
         text = query["repository"]
         if not text.isdigit() or int(text) not in model.repositories:
             raise ApiError(404, f"repository: {text!r} does not exist", field="repository")
         repository_id = int(text)
+        answer["repository"] = repository_id
+        info = model.repository_info.get(repository_id) or Repository(repository_id, model.user_id)
+        if info.visibility == PUBLIC:
+            return {"allowed": True, "matched": None, **answer,
+                    "reason": f"repository {repository_id} is Public: IP address whitelists take effect only for "
+                              "repositories whose visibility is Private, Read-only for project members or Read-only for "
+                              "tenant members"}
+        if action == "view" and user is not None and int(user) == info.owner:
+            return {"allowed": True, "matched": None, **answer,
+                    "reason": f"user {user} owns repository {repository_id}: the owner may access it from any address"}
         levels.append((model.repositories[repository_id], f"repository {repository_id}", repository_id))
+    elif user is not None:
+        raise ApiError(400, "user: only means something with repository (the owner exemption)", field="user")
     reasons, matched = [], None
     for wl, name, rid in levels:
         allowed, reason, hit = _level(model, wl, name, address, flag, rid)
         if not allowed:
-            return {"allowed": False, "reason": reason, "matched": None, "ip": str(address), "action": action,
-                    "repository": repository_id}
+            return {"allowed": False, "reason": reason, "matched": None, **answer}
         reasons.append(reason)
         matched = hit or matched
-    return {"allowed": True, "reason": "; ".join(reasons), "matched": matched, "ip": str(address), "action": action,
-            "repository": repository_id}
+    return {"allowed": True, "reason": "; ".join(reasons), "matched": matched, **answer}
 
 
 def place_generated(config: dict, entries: list[tuple[str, str]]) -> dict:

@@ -14,7 +14,7 @@ _CA_TENANT = "/v4/tenant/trusted-ip-addresses"
 _CA_REPO = "/v4/projects/1001/trusted-ip-addresses"
 
 
-def _codearts_crud(base: str, name: str, title: str, auth: str) -> Scenario:
+def _codearts_crud(base: str, name: str, title: str, auth: str, extra: tuple = ()) -> Scenario:
     return Scenario("codearts", name, title, [
         _s("GET", base, 200, auth=auth),
         _s("POST", base, 200, auth=auth, json={"ip_type": 0, "ip_start": "192.168.1.10", "view_flag": 1,
@@ -25,6 +25,7 @@ def _codearts_crud(base: str, name: str, title: str, auth: str) -> Scenario:
         _s("POST", base, 200, auth=auth, json={"ip_type": 2, "ip_start": "172.16.0.0/16", "view_flag": 1,
                                                "download_flag": 0, "upload_flag": 0, "remark": "VPN"}),
         _s("GET", base, 200, auth=auth, query={"offset": "0", "limit": "2"}),
+        *extra,
         _s("PUT", f"{base}/{{single}}", 200, auth=auth, json={"ip_type": 0, "ip_start": "192.168.1.11", "view_flag": 1,
                                                              "download_flag": 1, "upload_flag": 1, "remark": "office (new)"}),
         _s("DELETE", f"{base}/{{single}}", 200, auth=auth),
@@ -34,7 +35,8 @@ def _codearts_crud(base: str, name: str, title: str, auth: str) -> Scenario:
 
 SCENARIOS = [
     _codearts_crud(_CA_TENANT, "tenant_whitelist", "Tenant whitelist with AK/SK-signed requests (as the SDK sends them): "
-                   "add, list with paging, update, delete", "aksk"),
+                   "add, list with paging (also at the seed's example path), update, delete", "aksk",
+                   (_s("GET", "/v4/tenant/setting/ip_addresses", 200, auth="aksk", query={"offset": "1", "limit": "2"}),)),
     _codearts_crud(_CA_REPO, "repository_whitelist", "Repository 1001's whitelist with X-Auth-Token: add, list with "
                    "paging, update, delete", "token"),
     Scenario("codearts", "errors", "Error answers: credentials, signatures, permission, unknown ids, invalid input", [

@@ -19,11 +19,12 @@ export function render(state, kit) {
   return out;
 }
 
-// The decide form's extra inputs (GET /_emulator/decide/codearts?action=&repository=): each named after its query parameter.
+// The decide form's extra inputs (GET /_emulator/decide/codearts?action=&repository=&user=): each named after its query parameter.
 export function decideFields({ el }) {
   return [
     el("select", { id: "decide-action", name: "action", "aria-label": "action" },
       ...["view", "download", "upload"].map((a) => el("option", {}, a))),
     el("input", { id: "decide-repository", name: "repository", placeholder: "repository (optional)", "aria-label": "repository" }),
+    el("input", { id: "decide-user", name: "user", placeholder: "user id (optional)", "aria-label": "user" }),
   ];
 }

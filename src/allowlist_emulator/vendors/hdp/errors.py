@@ -36,6 +36,7 @@ METHOD_NOT_ALLOWED = 222208733
 TOO_LARGE = 222208734
 FAULT = 222208735
 PERMISSIONS_FAILED = 222207919  # "Get permissions" page's failure sample
+NO_SUCH_PERMISSION = 222208553  # "Get details on a permission" page's failure sample
 
 
 def error(code: int, *args: object, status: int | None = None) -> ApiError:
@@ -46,7 +47,7 @@ def error(code: int, *args: object, status: int | None = None) -> ApiError:
 def _failure_code(ctx: Ctx | None) -> int:
     """The vendor's published failure code for the operation an injected fault hits."""
     method = ctx.op.method if ctx is not None and ctx.op is not None else ""
-    if ctx is not None and ctx.op is not None and ctx.op.operation_id == "listPermissions":
+    if ctx is not None and ctx.op is not None and ctx.op.operation_id in ("listPermissions", "getPermission"):
         return PERMISSIONS_FAILED
     return {"POST": CREATE_FAILED, "GET": GET_FAILED, "DELETE": DELETE_FAILED}.get(method, FAULT)
 

@@ -6,8 +6,9 @@ from aiohttp import web
 
 from ...engine.context import Ctx, json_response
 from ...engine.validate import MISSING
+from . import errors as e
 from .auth import can_configure, require
-from .models import MGMT_API, PERMISSIONS, User
+from .models import MGMT_API, PERMISSIONS, PERMISSIONS_BY_ID, User
 
 
 def _document(ctx: Ctx) -> dict:
@@ -141,6 +142,15 @@ def list_permissions(ctx: Ctx) -> web.Response:
     return json_response({"permissions": PERMISSIONS})
 
 
+def get_permission(ctx: Ctx) -> web.Response:
+    """GET /api/admin/permissions/{id} ("Get details on a permission"): the list's entry, or 404 222208553."""
+    require(ctx.identity, ctx.identity.is_admin or MGMT_API in ctx.identity.permissions)
+    permission = PERMISSIONS_BY_ID.get(ctx.path["id"])
+    if permission is None:
+        raise e.error(e.NO_SUCH_PERMISSION, ctx.path["id"])
+    return json_response(permission)
+
+
 HANDLERS = {
     "getSystemWhitelist": get_system,
     "createSystemWhitelist": create_system,
@@ -160,4 +170,5 @@ HANDLERS = {
     "getConfiguration": get_configuration,
     "updateConfiguration": update_configuration,
     "listPermissions": list_permissions,
+    "getPermission": get_permission,
 }

@@ -117,6 +117,8 @@ PERMISSIONS: tuple[dict, ...] = tuple({"id": pid, "name": name, "description": t
     (29, "IPWhiteList", "May view and change IP address whitelists."),
 ))
 
+PERMISSIONS_BY_ID: dict[int, dict] = {permission["id"]: permission for permission in PERMISSIONS}
+
 DEFAULT_TENANTS = [
     {"id": 1, "name": "SystemTenant"},
     {"id": 2, "name": "OrgA"},

@@ -65,7 +65,7 @@ SCENARIOS = [
         _s("GET", _HDP_USER, 404, auth="user1"),
     ]),
     Scenario("hdp", "configurations", "Configurations 1-8 (8 switches IP whitelist filtering off and on again; "
-             "1-7 are stored and read back) and the permissions list", [
+             "1-7 are stored and read back), the permissions list and details on a permission", [
         _s("GET", _HDP_CONFIG, 200),
         _s("GET", f"{_HDP_CONFIG}/8", 200),
         _s("PUT", f"{_HDP_CONFIG}/8", 200, json={"value": "false"}),
@@ -75,6 +75,8 @@ SCENARIOS = [
         _s("GET", f"{_HDP_CONFIG}/1", 200),
         _s("GET", f"{_HDP_CONFIG}/9", 404),
         _s("GET", "/api/admin/permissions", 200),
+        _s("GET", "/api/admin/permissions/1", 200),
+        _s("GET", "/api/admin/permissions/29", 200, auth="user1"),
     ]),
     Scenario("hdp", "address_refused", "Enforcement: a caller outside the system adminAPI whitelist gets 403 "
              "(the emulator trusts X-Forwarded-For here)", [
@@ -102,6 +104,8 @@ SCENARIOS = [
         _s("PUT", f"{_HDP_CONFIG}/8", 400, json={"value": "maybe"}),
         _s("PATCH", _HDP_SYSTEM, 405),
         _s("GET", "/api/admin/security/whitelist/nothing", 404),
+        _s("GET", "/api/admin/permissions/1234", 404),
+        _s("GET", "/api/admin/permissions/1", 403, auth="viewer"),
     ]),
 ]
 

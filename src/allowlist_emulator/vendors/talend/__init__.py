@@ -2,7 +2,7 @@
 service-account token endpoint POST /security/oauth/token."""
 
 from ..base import Vendor
-from . import auth, config, demo, errors, handlers, models
+from . import aliases, auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
     key="talend",
@@ -19,7 +19,8 @@ VENDOR = Vendor(
     demo=(
         'Bearer talend-admin-token (has "Users - Management"), talend-no-permission-token (valid, no permission → 403)',
         "service account talend-service-account / talend-service-secret: POST /security/oauth/token (Basic) →",
-        '30-minute Bearer token, "Users - Management", accepted by /security/... only',
+        '30-minute Bearer token, "Users - Management", accepted by /security/... only;',
+        'talend-no-token-service-account / talend-no-token-secret lacks "Service Account - Manage" (token → 403)',
         "paths /v1/management/ip-allowlist... and /security/ip-allowlist... share one state",
     ),
     package=__name__,
@@ -29,4 +30,5 @@ VENDOR = Vendor(
     scenarios=".scenarios",
     replication=".replicate",
     view="view.js",
+    operation_aliases=aliases.OPERATION_ALIASES,
 )

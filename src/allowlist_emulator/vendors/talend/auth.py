@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...engine.context import Ctx
 from ...engine.secrets import basic_credentials
 from . import errors as e
-from .models import USERS_MANAGEMENT
+from .models import SERVICE_ACCOUNT_MANAGE, SERVICE_ACCOUNT_MANAGE_ID, USERS_MANAGEMENT
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="Talend Cloud"'}
 _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Talend Cloud"'}
@@ -32,6 +32,9 @@ def _service_account(ctx: Ctx) -> None:
     account = ctx.model.service_account(*credentials)
     if account is None:
         raise e.error(401, "Authorization: the service account id or secret is not valid", headers=dict(_BASIC_CHALLENGE))
+    if not account.may_get_tokens:  # the vendor's 403 "The account provided does not have the required permissions"
+        raise e.error(403, f'the account provided does not have the required permissions: "{SERVICE_ACCOUNT_MANAGE}" '
+                      f"({SERVICE_ACCOUNT_MANAGE_ID})")
     ctx.identity = account
 
 

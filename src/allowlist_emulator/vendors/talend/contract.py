@@ -1,7 +1,7 @@
 """The contract suite's view of Talend: demo credentials (a bearer token), the adapter, and the live-target safety.
 
-Live-target guard: ``setIpAllowlistEnabled`` and ``createIpAllowlist``/``replaceIpAllowlist`` (both path families)
-are never run, since their bodies switch the policy on. Entry operations run: Talend exempts holders of
+Live-target guard: ``enableDisableIpAllowlistConfig`` and ``createANewIpAllowlistCfg``/``updateIpAllowlistConfig``
+(both path families) are never run, since their bodies switch the policy on. Entry operations run: Talend exempts holders of
 "Users - Management" (which the suite's token needs anyway) from the policy.
 """
 
@@ -56,8 +56,9 @@ class TalendSafety(Safety):
         if not self.live:
             return {}
         reason = "its body can switch the allowlist policy on; never sent to a live target"
-        return {op: reason for op in ("setIpAllowlistEnabled", "setIpAllowlistEnabledLegacy", "createIpAllowlist",
-                                      "createIpAllowlistLegacy", "replaceIpAllowlist", "replaceIpAllowlistLegacy")}
+        return {op: reason for op in ("enableDisableIpAllowlistConfig", "enableDisableIpAllowlistConfigLegacy",
+                                      "createANewIpAllowlistCfg", "createANewIpAllowlistCfgLegacy",
+                                      "updateIpAllowlistConfig", "updateIpAllowlistConfigLegacy")}
 
 
 SAFETY = TalendSafety

@@ -7,6 +7,8 @@ CREDENTIALS = {
     "headers": {"Authorization": "Bearer talend-admin-token"},
     "service_account": "talend-service-account",  # POST /security/oauth/token with Basic id:secret
     "service_account_secret": "talend-service-secret",
+    "no_token_service_account": "talend-no-token-service-account",  # lacks "Service Account - Manage": token → 403
+    "no_token_service_account_secret": "talend-no-token-secret",
 }
 
 # Where the shipped cassettes say the requests went: the spec's first server with its default variables.

@@ -41,8 +41,10 @@ def error(status: int, detail: str, headers: dict[str, str] | None = None) -> Ap
 
 def _status_of(err: ApiError) -> int:
     """The status for an error the engine raised (``kind`` set, no ``code``)."""
-    if err.kind in (kinds.VALIDATION, kinds.MEDIA_TYPE):
-        return 400  # a body in another content type is a bad request too; Talend declares no 415
+    if err.kind == kinds.MEDIA_TYPE:
+        return 415  # Talend's general Error handling page: 415 "Unsupported media type" (specs/talend.yaml says why)
+    if err.kind == kinds.VALIDATION:
+        return 400
     if err.kind == kinds.INTERNAL:
         return 500
     return err.status  # route 404, method 405, too_large 413, fault (the rule's), limit (400 or 503)

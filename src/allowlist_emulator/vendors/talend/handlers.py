@@ -21,7 +21,7 @@ def create_policy(ctx: Ctx) -> web.Response:
     return json_response(ctx.model.create_policy(ctx.body), status=201)
 
 
-def update_policy(ctx: Ctx) -> web.Response:  # operationId replaceIpAllowlist (kept for compatibility): it adds
+def update_policy(ctx: Ctx) -> web.Response:  # PUT adds the body's IPs (seed 000)
     return json_response(ctx.model.update_policy(ctx.body))
 
 
@@ -66,18 +66,18 @@ def generate_token(ctx: Ctx) -> web.Response:
     return json_response(token, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-_OPERATIONS = {
-    "getIpAllowlist": get_policy,
-    "createIpAllowlist": create_policy,
-    "replaceIpAllowlist": update_policy,
-    "deleteIpAllowlist": delete_policy,
-    "setIpAllowlistEnabled": set_enabled,
-    "listIps": list_ips,
-    "addIps": add_ips,
-    "updateIps": update_ips,
-    "getIp": get_ip,
-    "updateIp": update_ip,
-    "deleteIp": delete_ip,
+_OPERATIONS = {  # the vendor's operationIds (its "Ip Allowlist" document, 2021-03); aliases.py has the old names
+    "retrieveIpAllowlistCfg": get_policy,
+    "createANewIpAllowlistCfg": create_policy,
+    "updateIpAllowlistConfig": update_policy,
+    "deleteIpAllowlistCfg": delete_policy,
+    "enableDisableIpAllowlistConfig": set_enabled,
+    "retrieveIpEntries": list_ips,
+    "createANewIpEntries": add_ips,
+    "updateIpEntriesSet": update_ips,
+    "retrieveIpEntry": get_ip,
+    "updateIpEntry": update_ip,
+    "deleteIpEntry": delete_ip,
 }
 
 HANDLERS = {**_OPERATIONS, **{f"{operation_id}Legacy": handler for operation_id, handler in _OPERATIONS.items()},

@@ -14,15 +14,18 @@ Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every
     service_accounts:           # extra service accounts, added to the demo one (POST /security/oauth/token)
       my-sa:                    # the service account id (the user part of the Basic credentials)
         secret: s3cret          # required, a non-empty string
-        permissions: ["Users - Management"]   # optional; default ["Users - Management"]
+        permissions: ["Users - Management", "Service Account - Manage"]   # optional; this is the default.
+                                # Without "Service Account - Manage" (or its id TMC_SERVICE_ACCOUNT_MANAGEMENT) the
+                                # token request answers 403, as the vendor's OAuth document declares
     policy:                     # the policy every namespace starts with (none by default)
       enabled: false
       description: Paris office
       ips: [{ip: 203.0.113.10, description: office egress}]   # `id` (a UUID) optional, generated otherwise
 
 Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), ``talend-no-permission-token`` (none).
-Demo service account (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
-Management". ``POST /security/oauth/token`` with its Basic credentials issues a JWT-shaped bearer token that lives 30
+Demo service accounts (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
+Management" and "Service Account - Manage"; ``talend-no-token-service-account`` / ``talend-no-token-secret``, without
+"Service Account - Manage", whose token request answers 403. ``POST /security/oauth/token`` with its Basic credentials issues a JWT-shaped bearer token that lives 30
 minutes of the namespace's emulator clock and is accepted by the ``/security/...`` paths only ("service accounts are
 supported only by the new version-agnostic endpoints"); ``/v1/management/...`` answers it 401.
 
@@ -50,12 +53,18 @@ from ...engine.secrets import find, same
 from . import errors as e
 
 USERS_MANAGEMENT = "Users - Management"
+# What POST /security/oauth/token needs (Talend's OAuth document, 2021-03): "Service Account - Manage", id
+# TMC_SERVICE_ACCOUNT_MANAGEMENT; a configured permission list may name it either way.
+SERVICE_ACCOUNT_MANAGE = "Service Account - Manage"
+SERVICE_ACCOUNT_MANAGE_ID = "TMC_SERVICE_ACCOUNT_MANAGEMENT"
+DEFAULT_SERVICE_ACCOUNT_PERMISSIONS = (USERS_MANAGEMENT, SERVICE_ACCOUNT_MANAGE)
 DEMO_TOKENS: dict[str, tuple[str, ...]] = {
     "talend-admin-token": (USERS_MANAGEMENT,),
     "talend-no-permission-token": (),
 }
 DEMO_SERVICE_ACCOUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "talend-service-account": ("talend-service-secret", (USERS_MANAGEMENT,)),
+    "talend-service-account": ("talend-service-secret", DEFAULT_SERVICE_ACCOUNT_PERMISSIONS),
+    "talend-no-token-service-account": ("talend-no-token-secret", (USERS_MANAGEMENT,)),  # token request → 403
 }
 SERVICE_TOKEN_SECONDS = 1800  # "This token expires after 30 minutes"
 MAX_SERVICE_TOKENS = 10_000  # live service-account tokens kept per namespace; the oldest are forgotten beyond that
@@ -82,6 +91,10 @@ class ServiceAccount:
     secret: str
     permissions: frozenset[str]
 
+    @property
+    def may_get_tokens(self) -> bool:
+        return bool(self.permissions & {SERVICE_ACCOUNT_MANAGE, SERVICE_ACCOUNT_MANAGE_ID})
+
 
 def _service_accounts(config: Mapping) -> dict[str, ServiceAccount]:
     accounts = {name: ServiceAccount(name, secret, frozenset(permissions))
@@ -98,7 +111,7 @@ def _service_accounts(config: Mapping) -> dict[str, ServiceAccount]:
         secret = account.get("secret")
         if not isinstance(secret, str) or not secret:
             raise ValueError(f"{where}.secret: is required, a non-empty string")
-        permissions = account.get("permissions", [USERS_MANAGEMENT])
+        permissions = account.get("permissions", list(DEFAULT_SERVICE_ACCOUNT_PERMISSIONS))
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise ValueError(f"{where}.permissions: must be a list of permission names")
         accounts[name] = ServiceAccount(name, secret, frozenset(permissions))
@@ -437,7 +450,9 @@ class TalendModel:
         self.service_tokens[value] = Token(value, account.permissions, account.id, now + SERVICE_TOKEN_SECONDS)
         while len(self.service_tokens) > MAX_SERVICE_TOKENS:
             del self.service_tokens[next(iter(self.service_tokens))]
-        return {"access_token": value, "token_type": "Bearer", "expires_in": SERVICE_TOKEN_SECONDS}
+        # expires_in is a string: Talend's OAuth document types it so (example "3600"), and clients generated from it in
+        # statically typed languages fail on a number
+        return {"access_token": value, "token_type": "Bearer", "expires_in": str(SERVICE_TOKEN_SECONDS)}
 
     def count_request(self, token: Token) -> None:
         """One more request for this token in its window; 429 with the X-RateLimit-* headers once it is used up."""

@@ -64,6 +64,7 @@ SCENARIOS = _talend_crud(_TALEND, "", "") + _talend_crud("/v1/management/ip-allo
     Scenario("talend", "service_account", "A service-account token (Basic id:secret), used on the version-agnostic "
              "paths; the legacy paths refuse it", [
         _s("POST", "/security/oauth/token", 401, auth="bad-service-account", json=_TALEND_TOKEN_BODY),
+        _s("POST", "/security/oauth/token", 403, auth="no-token-service-account", json=_TALEND_TOKEN_BODY),
         _s("POST", "/security/oauth/token", 400, auth="service-account",
            json={"audience": "https://api.eu.cloud.talend.com", "grant_type": "password"}),
         _s("POST", "/security/oauth/token", 200, auth="service-account", json=_TALEND_TOKEN_BODY,
@@ -83,6 +84,9 @@ def authorize(name: str, call: Call) -> None:
         return
     if name == "bad-service-account":
         call.headers["Authorization"] = basic(demo["service_account"], "not-the-service-secret")
+        return
+    if name == "no-token-service-account":  # lacks "Service Account - Manage": the OAuth document's 403
+        call.headers["Authorization"] = basic(demo["no_token_service_account"], demo["no_token_service_account_secret"])
         return
     tokens = {DEFAULT: demo["token"], "no-permission": demo["no_permission_token"], "bad-token": "not-a-talend-token"}
     token = call.variables["sa_token"] if name == "sa-token" else tokens[name]
