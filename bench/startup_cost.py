@@ -9,7 +9,7 @@
 
 1. **State file.** A state file holding ``--entries`` entries for every served vendor is built once (``serve
    --config`` with ``generate: N`` for each vendor and ``--seed 1``: B2Core policies, CodeArts tenant rules, HDP
-   system ranges, Talend allowlist entries) and kept in ``--dir`` (a temporary folder unless given; a file built
+   system ranges, Talend allowlist entries; Faker makes them: ``pip install -e '.[test]'``) and kept in ``--dir`` (a temporary folder unless given; a file built
    before for the same N is reused). Then ``serve --port 0 --state-file FILE --config`` (the same config, as a user
    restarting it would) is started ``--rounds`` times, each a fresh process: the time from its start to the first
    200 of ``GET /_emulator/health``, and the process's CPU time (start to exit; it idles after the answer).
