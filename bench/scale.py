@@ -66,7 +66,7 @@ def specs() -> dict:
     from allowlist_emulator.vendors import REGISTRY
 
     directory = spec_module.specs_dir()
-    keys = [key for key in ("talend", "hdp", "codearts", "b2core") if (directory / f"{key}.yaml").exists()]
+    keys = [key for key in REGISTRY if (directory / f"{key}.yaml").exists()]
     per: dict[str, float] = {}
     started = time.perf_counter()
     for key in keys:

@@ -10,8 +10,9 @@ from typing import Any
 import requests
 
 from allowlist_emulator.engine.spec import Operation, vendor_spec
+from allowlist_emulator.vendors import REGISTRY
 
-VENDORS = ("talend", "hdp", "codearts", "b2core")
+VENDORS = tuple(REGISTRY)
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 HEX24 = "0123456789abcdef01234567"
 

@@ -65,8 +65,10 @@ def test_the_url_form_rows_send_every_request_under_the_prefix_and_are_judged_ag
     assert next(v for v in run.verdicts(rows, {}) if "URL form" in v[0])[1] is True
     assert "emulator-ns" in run.table(rows)
     # with the rounds kept, the median of the pairs of rounds the host left alone judges, not the two best rounds
-    rows[0]["rounds"] = [{"rps": 10_000, "steal_pct": 0.2, "p99_ms": 4.0}, {"rps": 8_000, "steal_pct": 0.4, "p99_ms": 4.0}, {"rps": 9_000, "steal_pct": 9.0, "p99_ms": 4.0}]
-    rows[1]["rounds"] = [{"rps": 9_900, "steal_pct": 0.1, "p99_ms": 4.0}, {"rps": 7_920, "steal_pct": 1.0, "p99_ms": 4.0}, {"rps": 6_000, "steal_pct": 0.3, "p99_ms": 4.0}]
+    rows[0]["rounds"] = [{"rps": 10_000, "steal_pct": 0.2, "p99_ms": 4.0}, {"rps": 8_000, "steal_pct": 0.4, "p99_ms": 4.0},
+                         {"rps": 9_000, "steal_pct": 9.0, "p99_ms": 4.0}]
+    rows[1]["rounds"] = [{"rps": 9_900, "steal_pct": 0.1, "p99_ms": 4.0}, {"rps": 7_920, "steal_pct": 1.0, "p99_ms": 4.0},
+                         {"rps": 6_000, "steal_pct": 0.3, "p99_ms": 4.0}]
     share, pairs = run.url_form_share(rows[0], rows[1])
     assert round(share, 3) == 0.99 and pairs == "99% @0.2/0.1%, 99% @0.4/1.0%, 67% @9.0/0.3%"
     for row in rows:

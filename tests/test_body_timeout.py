@@ -108,14 +108,14 @@ def test_a_stalled_body_gets_408_in_the_vendors_shape_and_nothing_is_stored(serv
 
 
 def test_the_control_plane_times_out_too(server):
-    elapsed, data, closed = send_partial(server.port, "PUT", "/_emulator/state", {}, b'{"vendors": {', 500, "stall-ctl")
+    _elapsed, data, closed = send_partial(server.port, "PUT", "/_emulator/state", {}, b'{"vendors": {', 500, "stall-ctl")
     status, body, _head = parse(data)
     assert status == 408 and "stopped arriving" in body["error"]["message"] and closed
 
 
 def test_a_slow_body_that_completes_in_time_is_served(server):
     """The timer bounds the whole read, not each packet's arrival: a body in two parts, 0.2 s apart, is stored."""
-    method, path, headers = WRITES["hdp"]
+    method, path, _headers = WRITES["hdp"]
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
              f"Content-Length: {len(BODY)}", "X-Emulator-Namespace: slow-ok", f"Authorization: {BASIC}", "Connection: close"]
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:

@@ -27,17 +27,10 @@ from huaweicloudsdkcodeartsrepo.v4 import (
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, ServerResponseException
 
+from .codearts_support import make_client
+
 NAMESPACE_HEADER = "X-Emulator-Namespace"
 TIMESTAMP = r"^[A-Z][a-z]{2} [1-9]\d?, \d{4} [1-9]\d?:\d{2}:\d{2} (AM|PM)$"
-
-
-def make_client(server, namespace: str, ak: str = "emulator-ak", sk: str = "emulator-sk") -> CodeArtsRepoClient:
-    client = (CodeArtsRepoClient.new_builder()
-              .with_credentials(BasicCredentials(ak, sk))
-              .with_endpoints([server.url])
-              .build())
-    client.preset_headers[NAMESPACE_HEADER] = namespace
-    return client
 
 
 @pytest.fixture

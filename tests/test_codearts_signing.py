@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import requests
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from allowlist_emulator.state import parse_iso
 from allowlist_emulator.vendors.codearts import signing
 
-AK, SK = "emulator-ak", "emulator-sk"
+from .codearts_support import AK, SK, Signed, apigw_error
+
 HOST = "127.0.0.1:8080"
 PATH = "/v4/projects/1001/trusted-ip-addresses"
 DATE = "20250105T090307Z"
@@ -83,47 +82,9 @@ def test_malformed_authorization_fails():
 # -- over HTTP, on the emulator clock --------------------------------------------------------------------------------------------
 
 
-class Signed:
-    """requests signed with signing.sign, in one namespace of the session server."""
-
-    def __init__(self, server, namespace: str):
-        self.server = server
-        self.url = server.url
-        self.host = self.url.split("://", 1)[1]
-        self.namespace = namespace
-
-    def now(self) -> datetime:
-        response = requests.get(f"{self.url}/_emulator/clock", headers={"X-Emulator-Namespace": self.namespace}, timeout=10)
-        return parse_iso(response.json()["now"])
-
-    def advance(self, seconds: float) -> None:
-        requests.post(f"{self.url}/_emulator/clock", json={"advance": seconds},
-                      headers={"X-Emulator-Namespace": self.namespace}, timeout=10).raise_for_status()
-
-    def prepare(self, method="GET", path="/v4/tenant/trusted-ip-addresses", query="", body=b"", ak=AK, sk=SK, when=None):
-        date = signing.format_date(when or self.now())
-        headers = {"Host": self.host, "Content-Type": "application/json", "X-Sdk-Date": date,
-                   "X-Emulator-Namespace": self.namespace}
-        headers["Authorization"] = signing.sign(method, path, query, headers, body, ak, sk, date)
-        return method, f"{self.url}{path}{'?' + query if query else ''}", headers, body
-
-    @staticmethod
-    def send(prepared) -> requests.Response:
-        method, url, headers, body = prepared
-        return requests.request(method, url, headers=headers, data=body, timeout=10)
-
-
 @pytest.fixture
 def signed(server, request):
     return Signed(server, f"sign-{request.node.name[:40]}-{id(request)}")
-
-
-def _apigw(response, text):
-    assert response.status_code == 401, response.text
-    data = response.json()
-    assert data["error_code"] == "APIGW.0301" and text in data["error_msg"], data
-    assert data["request_id"] == response.headers["X-Request-Id"]
-    return data
 
 
 def test_signed_requests_work(signed):
@@ -136,43 +97,43 @@ def test_signed_requests_work(signed):
 
 def test_tampered_requests_are_refused(signed):
     method, url, headers, body = signed.prepare("POST", body=b'{"ip_start": "1.1.1.1"}')
-    _apigw(signed.send((method, url, headers, b'{"ip_start": "6.6.6.6"}')), "verify aksk signature fail")
+    apigw_error(signed.send((method, url, headers, b'{"ip_start": "6.6.6.6"}')), "verify aksk signature fail")
     method, url, headers, body = signed.prepare("GET", query="limit=5")
-    _apigw(signed.send((method, url.replace("limit=5", "limit=6"), headers, body)), "verify aksk signature fail")
+    apigw_error(signed.send((method, url.replace("limit=5", "limit=6"), headers, body)), "verify aksk signature fail")
 
 
 def test_stale_date_and_replay(signed):
     now = signed.now()
     stale = signed.send(signed.prepare(when=now - timedelta(minutes=16)))
-    data = _apigw(stale, "signature expired")
+    data = apigw_error(stale, "signature expired")
     assert f"signature time:{signing.format_date(now - timedelta(minutes=16))}" in data["error_msg"]
     assert signed.send(signed.prepare(when=now - timedelta(minutes=14))).status_code == 200
     assert signed.send(signed.prepare(when=now + timedelta(minutes=14))).status_code == 200
-    _apigw(signed.send(signed.prepare(when=now + timedelta(minutes=16))), "signature expired")
+    apigw_error(signed.send(signed.prepare(when=now + timedelta(minutes=16))), "signature expired")
     # a captured request can be replayed while its date is in the window, not after
     captured = signed.prepare()
     assert signed.send(captured).status_code == 200
     signed.advance(16 * 60)
-    _apigw(signed.send(captured), "signature expired")
+    apigw_error(signed.send(captured), "signature expired")
 
 
 def test_unknown_ak(signed):
-    _apigw(signed.send(signed.prepare(ak="ghost", sk="x")),
+    apigw_error(signed.send(signed.prepare(ak="ghost", sk="x")),
            "Incorrect IAM authentication information: Get secretKey failed,ak:ghost,err:ak not exist")
 
 
 def test_lockout_after_five_failures_then_unlock(signed):
     good = signed.prepare()
-    for attempt in range(4):
-        _apigw(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
+    for _attempt in range(4):
+        apigw_error(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
     assert signed.send(good).status_code == 200  # a success resets the count
-    for attempt in range(5):
-        _apigw(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
+    for _attempt in range(5):
+        apigw_error(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")
     locked = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
-    assert _apigw(signed.send(signed.prepare()), locked)["error_msg"] == locked
+    assert apigw_error(signed.send(signed.prepare()), locked)["error_msg"] == locked
     signed.advance(4 * 60 + 50)
-    _apigw(signed.send(signed.prepare()), locked)  # still locked, and refusals do not extend the lock
+    apigw_error(signed.send(signed.prepare()), locked)  # still locked, and refusals do not extend the lock
     signed.advance(10)
     assert signed.send(signed.prepare()).status_code == 200
-    _apigw(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")  # the count starts again
+    apigw_error(signed.send(signed.prepare(sk="wrong")), "verify aksk signature fail")  # the count starts again
     assert signed.send(signed.prepare()).status_code == 200

@@ -30,7 +30,7 @@ def readme_config() -> dict:
 
 def refused(config: dict) -> str:
     with pytest.raises(ValueError) as caught:
-        check_config(config)
+        check_config(config, REGISTRY)
     return str(caught.value)
 
 
@@ -55,7 +55,7 @@ def test_unknown_or_bad_keys_are_named_by_their_path(config, message):
 
 def test_yaml_integer_keys_are_checked_as_text():
     check_config({"vendors": {"hdp": {"whitelists": {"tenants": {2: {"managementAPI": [{"startAddress": "10.0.0.1"}]}}}},
-                              "codearts": {"whitelists": {"repositories": {1001: []}}}}})
+                              "codearts": {"whitelists": {"repositories": {1001: []}}}}}, REGISTRY)
     assert refused({"vendors": {"hdp": {"whitelists": {"tenants": {"x": {}}}}}}).startswith("--config vendors.hdp.whitelists.tenants")
 
 
@@ -85,7 +85,7 @@ def test_readme_configuration_reference_matches_the_schema():
     """Every key the schema has appears in the README's example, and the example is valid: a key added to a vendor's
     config.py without the README (or a README key the schema does not know) fails here."""
     example = readme_config()
-    check_config(example)
+    check_config(example, REGISTRY)
     schema = config_schema(REGISTRY)
     assert set(example) == set(TOP_LEVEL) | {"vendors"}
     generate_shown = False

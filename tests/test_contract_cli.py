@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from allowlist_emulator.cli import main
+from allowlist_emulator.vendors import REGISTRY
 
 pytestmark = pytest.mark.slow
 QUICK = ["--max-examples", "2", "--phases", "examples,coverage", "--seed", "3"]
@@ -78,7 +79,7 @@ def test_exit_codes_from_a_real_process():
     assert done.returncode == 0 and "--allow-writes" in done.stdout
 
 
-@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+@pytest.mark.parametrize("vendor", list(REGISTRY))
 def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     """``allowlist-emulator contract VENDOR --url URL`` without --allow-writes, every phase (stateful included: its
     create → get links have no create to start from in a read-only run, which is no failure), as a separate

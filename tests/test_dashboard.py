@@ -23,6 +23,7 @@ from allowlist_emulator.app import Options
 from allowlist_emulator.control.dashboard import COOKIE, session_value
 from allowlist_emulator.engine.journal import FEED_QUEUE, Journal
 from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
 
 from .support import VendorClient, need_tool
 
@@ -125,7 +126,7 @@ def b2core(dash, namespace):
 # -- in the browser ------------------------------------------------------------------------------------------------------
 def test_page_loads_without_script_errors_and_shows_every_vendor(ui):
     cards = ui(".vendor")
-    ui.expect(cards).to_have_count(4)
+    ui.expect(cards).to_have_count(len(REGISTRY))
     for key, title in [("hdp", "Hybrid Data Pipeline"), ("talend", "Talend Cloud"), ("codearts", "CodeArts Repo"), ("b2core", "B2Core")]:
         ui.expect(ui(f"#vendor-{key} h2")).to_contain_text(title)
     ui.expect(ui("#vendor-hdp")).to_contain_text("IP filtering (configuration 8)")
@@ -271,7 +272,8 @@ def test_no_secret_reaches_the_page(ui, dash, namespace):
 def test_the_selector_switches_namespaces(ui, dash, namespace):
     other = f"{namespace}-b"
     talend = client(dash, "talend", other, Authorization=f"Bearer {TALEND_TOKEN}")
-    assert talend.post("/security/ip-allowlist", json={"enabled": False, "description": "other", "ips": [{"ip": "192.0.2.200", "description": "b"}]}).status_code == 201
+    assert talend.post("/security/ip-allowlist",
+                       json={"enabled": False, "description": "other", "ips": [{"ip": "192.0.2.200", "description": "b"}]}).status_code == 201
     ui.page.reload()
     ui.ready()
     ui.expect(ui("#vendor-talend")).not_to_contain_text("192.0.2.200")
@@ -402,7 +404,7 @@ def test_a_full_feed_queue_coalesces_into_one_reload():
     journal = Journal(limit=100)
     reader = journal.subscribe("a")
     elsewhere = journal.subscribe("b")
-    for n in range(FEED_QUEUE + 50):
+    for _n in range(FEED_QUEUE + 50):
         journal.record("a", "hdp", "op", "GET", "/x", "", 200, 1.0, "127.0.0.1", b"", {"H": "v"}, {}, b"x" * 9000)
     assert len(reader.items) == FEED_QUEUE and reader.overflowed
     kept = journal.kept()
@@ -443,7 +445,7 @@ def test_the_feed_streams_this_namespaces_requests_and_control_changes(dash):
 
 def test_a_request_and_its_answer_are_shown_redacted(dash):
     namespace = f"detail-{uuid.uuid4().hex[:8]}"
-    api, access_token = b2core(dash, namespace)
+    _api, access_token = b2core(dash, namespace)
     journal = requests.get(f"{dash.url}/_emulator/requests?redact=true", headers={"X-Emulator-Namespace": namespace}).json()
     token_row = journal["requests"][0]
     assert token_row["operationId"] and token_row["status"] == 200 and "body" in token_row

@@ -64,7 +64,7 @@ def test_a_missing_handler_stops_start_up():
     handlers = dict(REGISTRY["hdp"].handlers)
     handlers.pop("getSystemWhitelist")
     handlers["strayHandler"] = lambda ctx: None
-    with pytest.raises(RuntimeError, match="getSystemWhitelist.*strayHandler"):
+    with pytest.raises(RuntimeError, match=r"getSystemWhitelist.*strayHandler"):
         check_handlers(spec, handlers)
 
 

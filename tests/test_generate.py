@@ -7,10 +7,11 @@ import requests
 
 from allowlist_emulator.app import Options
 from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
 
 from .support import VendorClient
 
-CONFIG = {"vendors": {"talend": {"generate": 40}, "codearts": {"generate": 40}, "b2core": {"generate": 40}, "hdp": {"generate": 40}}}
+CONFIG = {"vendors": {key: {"generate": 40} for key in REGISTRY}}
 
 
 def _snapshot(seed: int) -> dict:

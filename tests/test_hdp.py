@@ -7,16 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-SYSTEM = "/api/admin/security/whitelist/system"
-TENANTS = "/api/admin/security/whitelist/tenants"
-USERS = "/api/admin/security/whitelist/users"
-USER = "/api/mgmt/security/whitelist/user"
-CONFIGS = "/api/admin/configurations"
-
-ADMIN = ("d2cadmin", "d2cadmin")
-ORGADMIN = ("orgadmin", "orgadmin")
-USER1 = ("user1", "user1")
-VIEWER = ("viewer", "viewer")
+from .hdp_support import ADMIN, CONFIGS, ORGADMIN, SYSTEM, TENANTS, USER, USER1, USERS, VIEWER, as_user, code, from_address, text
 
 # seed 001 (PUT tenant) and seed 002 (POST user) request and response bodies, verbatim
 SEED_BODY = {
@@ -30,16 +21,6 @@ SEED_BODY = {
 @pytest.fixture
 def hdp(client_for):
     return client_for("hdp", auth=ADMIN)
-
-
-def code(response) -> int:
-    return response.json()["error"]["code"]
-
-
-def text(response) -> str:
-    body = response.json()["error"]["message"]
-    assert body["lang"] == "en-US"
-    return body["value"]
 
 
 # -- seeds ----------------------------------------------------------------------------------------------------------------
@@ -78,7 +59,7 @@ def test_seed_002_failure_text_keeps_its_two_dots(hdp):
 
 
 # -- each level: create, get, replace, delete -----------------------------------------------------------------------------
-# (the system level, which always exists, is tested in tests/test_hdp_second_pass.py)
+# (the system level, which always exists, is tested in tests/test_hdp_system_level_and_configurations.py)
 
 
 @pytest.mark.parametrize(
@@ -158,12 +139,6 @@ def test_lists_show_what_the_caller_administers(hdp, client_for):
 # -- permissions --------------------------------------------------------------------------------------------------------
 
 
-def _as(hdp, client_for, auth):
-    other = client_for("hdp", auth=auth)
-    other.session.headers["X-Emulator-Namespace"] = hdp.namespace
-    return other
-
-
 @pytest.mark.parametrize(
     "who, method, path, params, expected",
     [
@@ -188,7 +163,7 @@ def _as(hdp, client_for, auth):
     ],
 )
 def test_permission_matrix(hdp, client_for, who, method, path, params, expected):
-    caller = _as(hdp, client_for, who)
+    caller = as_user(hdp, client_for, who)
     kwargs = {"json": {"managementAPI": [{"startAddress": "10.0.0.1"}]}} if method == "post" else {}
     response = getattr(caller, method)(path, params=params, **kwargs)
     assert response.status_code == expected, response.text
@@ -302,28 +277,23 @@ def test_configuration_8(hdp):
 # -- enforcement ------------------------------------------------------------------------------------------------------------
 
 
-def _from(client, address):
-    client.session.headers["X-Forwarded-For"] = address
-    return client
-
-
 def test_enforcement_is_an_and_over_levels(hdp, client_for):
     hdp.post(SYSTEM, json={"managementAPI": [{"startAddress": "10.0.0.0", "endAddress": "10.0.0.255"}]})
     hdp.post(f"{TENANTS}/2", json={"managementAPI": [{"startAddress": "10.0.0.0", "endAddress": "10.0.0.127"}]})
     hdp.post(USER, params={"user": "user1"}, json={"managementAPI": [{"startAddress": "10.0.0.100", "endAddress": "10.0.0.200"}]})
-    user1 = _as(hdp, client_for, USER1)
+    user1 = as_user(hdp, client_for, USER1)
     # admitted by all three: system (0-255), tenant (0-127), user (100-200)
-    assert _from(user1, "10.0.0.110").get(USER).status_code == 200
+    assert from_address(user1, "10.0.0.110").get(USER).status_code == 200
     # admitted by system and tenant, not user
-    refused = _from(user1, "10.0.0.50").get(USER)
+    refused = from_address(user1, "10.0.0.50").get(USER)
     assert refused.status_code == 403 and code(refused) == 222208731
     assert text(refused) == "IP address : 10.0.0.50 is not allowed to access managementAPI."
     # admitted by system and user, not tenant
-    assert _from(user1, "10.0.0.150").get(USER).status_code == 403
+    assert from_address(user1, "10.0.0.150").get(USER).status_code == 403
     # orgadmin (tenant 2, no user list): system AND tenant
-    org = _as(hdp, client_for, ORGADMIN)
-    assert _from(org, "10.0.0.50").get(USER).status_code in (200, 404)
-    assert _from(org, "10.0.0.200").get(USER).status_code == 403
+    org = as_user(hdp, client_for, ORGADMIN)
+    assert from_address(org, "10.0.0.50").get(USER).status_code in (200, 404)
+    assert from_address(org, "10.0.0.200").get(USER).status_code == 403
     # the decide endpoint answers the same question
     assert hdp.decide(ip="10.0.0.110", user="user1")["allowed"] is True
     decision = hdp.decide(ip="10.0.0.150", user="user1")
@@ -332,35 +302,35 @@ def test_enforcement_is_an_and_over_levels(hdp, client_for):
 
 def test_admin_api_is_checked_against_admin_lists(hdp, client_for):
     hdp.post(SYSTEM, json={"adminAPI": [{"startAddress": "192.0.2.1"}], "managementAPI": []})
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "192.0.2.1").get(TENANTS).status_code == 200
-    assert _from(admin, "192.0.2.2").get(TENANTS).status_code == 403
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "192.0.2.1").get(TENANTS).status_code == 200
+    assert from_address(admin, "192.0.2.2").get(TENANTS).status_code == 403
     # the management API has no list, so every address reaches it
-    assert _from(admin, "192.0.2.2").get(USER).status_code == 404
+    assert from_address(admin, "192.0.2.2").get(USER).status_code == 404
     assert hdp.decide(ip="192.0.2.2", resource="adminAPI")["allowed"] is False
     assert hdp.decide(ip="192.0.2.2", resource="managementAPI")["allowed"] is True
 
 
 def test_loopback_bypasses_and_configuration_8_switches_enforcement(hdp, client_for):
     hdp.post(SYSTEM, json={"adminAPI": [{"startAddress": "192.0.2.1"}]})
-    admin = _as(hdp, client_for, ADMIN)
+    admin = as_user(hdp, client_for, ADMIN)
     for loopback in ("127.0.0.1", "::1", "127.8.9.10"):
-        assert _from(admin, loopback).get(TENANTS).status_code == 200
+        assert from_address(admin, loopback).get(TENANTS).status_code == 200
     assert hdp.decide(ip="127.0.0.1", resource="adminAPI")["allowed"] is True
     # the documented recovery path: from the local host, switch filtering off
-    assert _from(admin, "127.0.0.1").put(f"{CONFIGS}/8", json={"value": "false"}).status_code == 200
-    assert _from(admin, "203.0.113.9").get(TENANTS).status_code == 200
+    assert from_address(admin, "127.0.0.1").put(f"{CONFIGS}/8", json={"value": "false"}).status_code == 200
+    assert from_address(admin, "203.0.113.9").get(TENANTS).status_code == 200
     assert hdp.decide(ip="203.0.113.9", resource="adminAPI")["allowed"] is True
 
 
 def test_ipv6_clients_match_only_ipv6_ranges(hdp, client_for):
     hdp.post(SYSTEM, json={"adminAPI": [{"startAddress": "2001:db8::", "endAddress": "2001:db8::ffff"}, {"startAddress": "10.0.0.1"}]})
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "2001:db8::42").get(TENANTS).status_code == 200
-    assert _from(admin, "2001:db9::1").get(TENANTS).status_code == 403
-    assert _from(admin, "::ffff:10.0.0.1").get(TENANTS).status_code == 403  # mapped is IPv6: no conversion [doc]
-    assert _from(admin, "10.0.0.1").get(TENANTS).status_code == 200
-    assert _from(admin, "10.0.0.2").get(TENANTS).status_code == 403
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "2001:db8::42").get(TENANTS).status_code == 200
+    assert from_address(admin, "2001:db9::1").get(TENANTS).status_code == 403
+    assert from_address(admin, "::ffff:10.0.0.1").get(TENANTS).status_code == 403  # mapped is IPv6: no conversion [doc]
+    assert from_address(admin, "10.0.0.1").get(TENANTS).status_code == 200
+    assert from_address(admin, "10.0.0.2").get(TENANTS).status_code == 403
 
 
 def test_decide_validates_its_query(hdp):

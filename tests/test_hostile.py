@@ -289,7 +289,7 @@ def test_header_injection_and_enormous_and_non_ascii_headers(server, vendor):
     for label, raw in cases.items():
         status = _raw(server, raw)
         batch.sent += 1
-        if status >= 500 or status == 0 and label not in ("HTTP/0.9 style",):
+        if status >= 500 or (status == 0 and label not in ("HTTP/0.9 style",)):
             batch.failures.append(f"{label}: status {status}")
     # the same through requests, where the answer is the vendor's: non-ASCII and odd values of the headers vendors read
     for headers in ({"X-Emulator-Namespace": batch.v.namespace + "\u00e9"}, {"X-Forwarded-For": "not-an-address"},

@@ -27,7 +27,7 @@ from allowlist_emulator.app import Options
 from allowlist_emulator.server import EmulatorServer
 
 from .support import NAMESPACE_HEADER, VendorClient
-from .test_url_namespace import VENDORS, fresh
+from .namespace_support import VENDORS, fresh
 
 pytest_plugins = ("pytester",)
 

@@ -254,7 +254,8 @@ FOREIGN = {
     "text": lambda p: p.write_text("hello, world\n"),
     "empty": lambda p: p.write_bytes(b""),
     "other sqlite database": lambda p: _sqlite_file(p),
-    "json-lines of an earlier version": lambda p: p.write_text('{"format": "allowlist-emulator-state", "version": 1}\n{"namespace": "default", "vendors": {}}\n'),
+    "json-lines of an earlier version":
+        lambda p: p.write_text('{"format": "allowlist-emulator-state", "version": 1}\n{"namespace": "default", "vendors": {}}\n'),
     "older schema version": lambda p: _sqlite_file(p, APPLICATION_ID, 1),
     "newer schema version": lambda p: _sqlite_file(p, APPLICATION_ID, SCHEMA_VERSION + 1),
 }
@@ -341,7 +342,8 @@ def test_reset_of_one_vendor_or_namespace_and_restore_are_durable_and_namespaces
         url = server.url
         for ns in (a, b):
             assert requests.post(url + TENANT.format(2), json={"adminAPI": [{"startAddress": "10.0.0.2"}]}, auth=ADMIN, headers=ns).status_code == 201
-            assert requests.post(url + "/security/ip-allowlist", json={"enabled": False, "description": ns["X-Emulator-Namespace"], "ips": [{"ip": "1.2.3.4", "description": "office"}]},
+            assert requests.post(url + "/security/ip-allowlist",
+                                 json={"enabled": False, "description": ns["X-Emulator-Namespace"], "ips": [{"ip": "1.2.3.4", "description": "office"}]},
                                  headers={**talend, **ns}).status_code == 201
         assert requests.post(url + "/_emulator/reset", params={"vendor": "hdp"}, headers=a).status_code == 200
         assert requests.post(url + "/_emulator/reset", headers=b).status_code == 200
@@ -539,7 +541,7 @@ def _loaded_copy(state_file: Path, tmp: Path, vendors) -> dict:
 def test_every_write_operation_is_saved(tmp_path):
     """After each write operation of each vendor's spec (and the control plane's), the file holds exactly the live state."""
     state_file = tmp_path / "state.db"
-    vendors = ("talend", "hdp", "codearts", "b2core")
+    vendors = tuple(REGISTRY)
     ns = {"X-Emulator-Namespace": "rt"}
     with EmulatorServer(Options(vendors=vendors, seed=9, state_file=str(state_file))) as server:
         url = server.url
@@ -562,7 +564,8 @@ def test_every_write_operation_is_saved(tmp_path):
                          json=[{"ip": "10.0.0.3", "description": "c"}, {"ip": "10.0.0.4", "description": "d"}], **talend).json()
             call("PUT", base + "/ips", 200, "talend", operation=f"updateIpEntriesSet{legacy}",
                  json=[{"id": added[0]["id"], "ip": "10.0.1.3", "description": "c2"}], **talend)
-            call("PUT", f"{base}/ips/{added[1]['id']}", 200, "talend", operation=f"updateIpEntry{legacy}", json={"ip": "10.0.1.4", "description": "d2"}, **talend)
+            call("PUT", f"{base}/ips/{added[1]['id']}", 200, "talend", operation=f"updateIpEntry{legacy}",
+                 json={"ip": "10.0.1.4", "description": "d2"}, **talend)
             call("DELETE", f"{base}/ips/{added[0]['id']}", 204, "talend", operation=f"deleteIpEntry{legacy}", **talend)
             call("PATCH", base, 200, "talend", operation=f"enableDisableIpAllowlistConfig{legacy}", json={"enabled": True}, **talend)
             call("PUT", base, 200, "talend", operation=f"updateIpAllowlistConfig{legacy}",
@@ -586,7 +589,8 @@ def test_every_write_operation_is_saved(tmp_path):
         codearts = {"headers": {"X-Auth-Token": "codearts-token"}}
         for base, kind in (("/v4/tenant/trusted-ip-addresses", "TenantTrustedIpAddress"), ("/v4/projects/1001/trusted-ip-addresses", "TrustedIpAddress")):
             rule = call("POST", base, 200, "codearts", operation=f"Add{kind}", json={"ip_type": 0, "ip_start": "10.3.0.1"}, **codearts).json()
-            other = call("POST", base, 200, "codearts", operation=f"Add{kind}", json={"ip_type": 1, "ip_start": "10.3.0.5", "ip_end": "10.3.0.9"}, **codearts).json()
+            other = call("POST", base, 200, "codearts", operation=f"Add{kind}",
+                         json={"ip_type": 1, "ip_start": "10.3.0.5", "ip_end": "10.3.0.9"}, **codearts).json()
             call("PUT", f"{base}/{rule['id']}", 200, "codearts", operation=f"Update{kind}", json={"view_flag": 1, "remark": "r"}, **codearts)
             call("DELETE", f"{base}/{other['id']}", 200, "codearts", operation=f"Delete{kind}", **codearts)
 

@@ -300,7 +300,7 @@ def test_replay_matches_method_path_query_and_body(replay):
 
 def test_identical_requests_are_served_in_order_then_the_last_again(replay):
     base = "https://api.example.com"
-    replayer, url = replay([
+    _replayer, url = replay([
         _item("GET", f"{base}/policy", status=404, response=b'{"error":"none"}'),
         _item("POST", f"{base}/policy", b'{"enabled": true}', 201, b'{"enabled":true}'),
         _item("GET", f"{base}/policy", response=b'{"enabled":true,"n":1}'),

@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 from allowlist_emulator.engine.spec import vendor_spec
+from allowlist_emulator.vendors import REGISTRY
 
-VENDORS = ("hdp", "codearts", "talend", "b2core")
+VENDORS = tuple(REGISTRY)
 
 
 def _examples(node: Any, where: str) -> Iterator[tuple[str, dict, Any]]:
@@ -63,5 +64,5 @@ def test_the_check_catches_a_wrong_example():
         "examples": {"bad": {"value": {"id": 1998}}}}}}}}}}}
     found = list(_examples(spec, "#"))
     assert len(found) == 1
-    where, schema, value = found[0]
+    _where, schema, value = found[0]
     assert not jsonschema.Draft202012Validator(schema).is_valid(value)

@@ -16,7 +16,7 @@ from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors.talend.models import Settings
 
 from .support import VendorClient
-from .test_talend import ADMIN, LEGACY, NO_PERMISSION, PUBLIC, add, assert_error, create
+from .talend_support import ADMIN, LEGACY, NO_PERMISSION, PUBLIC, add, assert_error, create
 
 SEEDED_ID = "6f1c2d3e-4a5b-4c6d-8e7f-901234567890"
 LIMIT_CONFIG = {

@@ -23,7 +23,7 @@ from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors.talend.models import Settings
 
 from .support import VendorClient
-from .test_talend import LEGACY, PUBLIC, assert_error
+from .talend_support import LEGACY, PUBLIC, assert_error
 
 TOKEN_PATH = "/security/oauth/token"
 DEMO_ID, DEMO_SECRET = "talend-service-account", "talend-service-secret"

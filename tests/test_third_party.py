@@ -29,12 +29,13 @@ import requests
 from jsonschema import Draft202012Validator
 
 from allowlist_emulator.engine.spec import vendor_spec
+from allowlist_emulator.vendors import REGISTRY
 
 from .support import free_port, need_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_BIN = ROOT / "tools" / "node" / "node_modules" / ".bin"
-VENDORS = ("talend", "hdp", "codearts", "b2core")
+VENDORS = tuple(REGISTRY)
 HOW = "run `npm ci --prefix tools/node` (Node 20)"
 
 

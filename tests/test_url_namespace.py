@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from .b2core_support import CREDENTIALS, GRANT
 from .reliability_support import basic
+from .namespace_support import VENDORS, fresh, hdp_read, hdp_write
 from .support import NAMESPACE_HEADER, VendorClient
 
 
@@ -27,74 +27,6 @@ def ns_client(server, vendor: str, name: str, **defaults) -> VendorClient:
 
 def header_client(server, vendor: str, name: str, **defaults) -> VendorClient:
     return VendorClient(vendor, server.url, server.emulator.base_path(vendor), namespace=name, **defaults)
-
-
-def fresh(prefix: str = "u") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def b2core_token(client: VendorClient) -> None:
-    response = client.post("/tokens", auth=CREDENTIALS, json=GRANT)
-    assert response.status_code == 200, response.text
-    client.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-
-
-# one write and one read per vendor: (defaults, write(client) → id, read(client) → the ids seen)
-def _talend_write(c):
-    assert c.post("/security/ip-allowlist", json={"enabled": False, "description": "d", "ips": []}).status_code == 201
-    response = c.post("/security/ip-allowlist/ips", json=[{"ip": "192.0.2.7", "description": "x"}])
-    assert response.status_code == 201, response.text
-    return "192.0.2.7"
-
-
-def _talend_read(c):
-    response = c.get("/security/ip-allowlist/ips")
-    if response.status_code == 404:  # no policy in this namespace
-        return set()
-    return {entry["ip"] for entry in response.json()}
-
-
-def _hdp_write(c):
-    response = c.post("/api/admin/security/whitelist/tenants/2", json={"managementAPI": [{"startAddress": "192.0.2.7"}]})
-    assert response.status_code == 201, response.text
-    return "192.0.2.7"
-
-
-def _hdp_read(c):
-    response = c.get("/api/admin/security/whitelist/tenants/2")
-    if response.status_code == 404:
-        return set()
-    return {entry["startAddress"] for entry in response.json()["managementAPI"]}
-
-
-def _codearts_write(c):
-    response = c.post("/v4/tenant/trusted-ip-addresses", json={"ip_type": 0, "ip_start": "192.0.2.7", "view_flag": 1})
-    assert response.status_code == 200, response.text
-    return "192.0.2.7"
-
-
-def _codearts_read(c):
-    return {entry["ip_start"] for entry in c.get("/v4/tenant/trusted-ip-addresses").json()}
-
-
-def _b2core_write(c):
-    b2core_token(c)
-    response = c.post("/addresses", json={"ipAddress": "192.0.2.7", "policy": "allow"})
-    assert response.status_code == 201, response.text
-    return "192.0.2.7"
-
-
-def _b2core_read(c):
-    b2core_token(c)
-    return {entry["ipAddress"] for entry in c.get("/addresses").json()}
-
-
-VENDORS = {
-    "talend": ({"headers": {"Authorization": "Bearer talend-admin-token"}}, _talend_write, _talend_read),
-    "hdp": ({"auth": ("d2cadmin", "d2cadmin")}, _hdp_write, _hdp_read),
-    "codearts": ({"headers": {"X-Auth-Token": "codearts-token"}}, _codearts_write, _codearts_read),
-    "b2core": ({}, _b2core_write, _b2core_read),
-}
 
 
 @pytest.mark.parametrize("vendor", list(VENDORS))
@@ -134,7 +66,7 @@ def test_the_journal_shows_the_path_as_sent_and_the_namespace(server, vendor):
 def test_the_control_plane_answers_under_the_prefix(server):
     name = fresh("c")
     hdp = ns_client(server, "hdp", name, auth=("d2cadmin", "d2cadmin"))
-    _hdp_write(hdp)
+    hdp_write(hdp)
     state = requests.get(f"{server.url}/_ns/{name}/_emulator/state", timeout=10).json()
     assert state["namespace"] == name
     assert state["vendors"]["hdp"] == requests.get(f"{server.url}/_emulator/state", headers={NAMESPACE_HEADER: name},
@@ -148,7 +80,7 @@ def test_the_control_plane_answers_under_the_prefix(server):
     assert decide["allowed"] is False  # tenant 2's list (written above) does not admit it
     reset = requests.post(f"{server.url}/_ns/{name}/_emulator/reset", timeout=10).json()
     assert reset["namespace"] == name
-    assert _hdp_read(hdp) == set()
+    assert hdp_read(hdp) == set()
     # a method the control plane does not take: the same answer as without the prefix
     prefixed = requests.put(f"{server.url}/_ns/{name}/_emulator/health", timeout=10)
     plain = requests.put(f"{server.url}/_emulator/health", timeout=10)

@@ -13,6 +13,7 @@ from allowlist_emulator.recording import cassette as cas
 from allowlist_emulator.recording.proxy import Recorder
 from allowlist_emulator.recording.replay import REPLAY_HEADER, Replayer
 from allowlist_emulator.server import EmulatorServer
+from allowlist_emulator.vendors import REGISTRY
 
 from .support import NAMESPACE_HEADER
 
@@ -25,7 +26,7 @@ def journal(server, name: str, **query) -> list[dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("vendor", ["talend", "hdp", "codearts", "b2core"])
+@pytest.mark.parametrize("vendor", list(REGISTRY))
 def test_contract_suite_under_a_namespaced_base_url(server, vendor, capsys):
     name = f"contract-url-{uuid.uuid4().hex[:8]}"
     url = f"{server.url}/_ns/{name}{server.emulator.base_path(vendor)}"

@@ -22,8 +22,6 @@ from typing import Any, Generic, Iterable, TypeVar
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
-
 
 class AddressError(ValueError):
     """The text is not acceptable. ``kind`` tells vendors which of their error codes applies."""
@@ -108,12 +106,12 @@ def normalise_client(text: str | None, mapped_as_ipv4: bool = True) -> IPAddress
     if address is not None:
         return address
     try:
-        address = ipaddress.ip_address(text)
+        parsed = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if mapped_as_ipv4 and address.version == 6 and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+    if mapped_as_ipv4 and isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
 
 
 def address_text(address: IPAddress | None) -> str | None:
@@ -183,7 +181,8 @@ def parse_cidr(text: Any, *, ipv6: bool = True, strict: bool = True) -> Block:
     if network.version == 6 and not ipv6:
         raise AddressError("ipv6_cidr", f"{text!r}: CIDR blocks are supported for IPv4 only")
     first, last = network.network_address, network.broadcast_address
-    if network.version == 6 and first.ipv4_mapped is not None and network.prefixlen >= 96:
+    if isinstance(first, ipaddress.IPv6Address) and isinstance(last, ipaddress.IPv6Address) \
+            and first.ipv4_mapped is not None and last.ipv4_mapped is not None and network.prefixlen >= 96:
         return Block(4, int(first.ipv4_mapped), int(last.ipv4_mapped))
     return Block(network.version, int(first), int(last))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from aiohttp import web
 
@@ -21,6 +21,7 @@ from .engine.url_namespace import application, routed_path
 from .state.persistence import StateFile
 from .state import Store
 from .vendors import REGISTRY
+from .vendors.base import Vendor
 
 MAX_BODY = 1024 * 1024  # 1 MiB; larger bodies get 413 in the vendor's shape
 MAX_STATE_BODY = 64 * 1024 * 1024  # PUT /_emulator/state: a whole namespace (replicate loads 100,000-entry lists); 413 above
@@ -55,8 +56,9 @@ class Emulator:
         if unknown:
             raise ValueError(f"--mount: unknown vendor(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
         self.vendors = {key: REGISTRY[key].loaded(options.mounts.get(key)) for key in options.vendors}
+        _check_paths_apart(self.vendors)
         config = options.config or {}
-        check_config(config)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
+        check_config(config, REGISTRY)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
         self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
         self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
         self.faults = Faults(options.seed)
@@ -99,6 +101,18 @@ class Emulator:
 EMULATOR = web.AppKey("emulator", Emulator)
 
 
+def _check_paths_apart(vendors: Mapping[str, Vendor]) -> None:
+    """Two served vendors answering one path (a copied vendor folder next to its original) would leave one of them
+    unreachable: refuse to start, and say how to keep them apart."""
+    owner: dict[str, str] = {}
+    for key, vendor in vendors.items():
+        for op in vendor.spec.operations:
+            other = owner.setdefault(vendor.mount + op.path, key)
+            if other != key:
+                raise ValueError(f"vendors {other} and {key} both answer {vendor.mount + op.path}: serve one of them "
+                                 f"(--vendor) or mount one elsewhere (--mount {key}=/PATH)")
+
+
 async def _unknown_path(request: web.Request) -> web.Response:
     return json_response(
         {"error": "not_found", "message": f"no served vendor has the path {routed_path(request)}",
@@ -116,9 +130,10 @@ def build_app(options: Options | None = None, **kwargs: Any) -> web.Application:
     for vendor in emulator.vendors.values():
         register_vendor(app, emulator, vendor)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _unknown_path)  # not .*: a decoded %0A in the path must match too
-    if emulator.state_file is not None:
+    state_file = emulator.state_file
+    if state_file is not None:
         async def close_state_file(_app: web.Application) -> None:
-            emulator.state_file.close()
+            state_file.close()
 
         app.on_cleanup.append(close_state_file)
     return app

@@ -24,6 +24,7 @@ from .lazy_tls import import_aiohttp  # noqa: E402
 import_aiohttp()  # its TLS client contexts load the CA files when first used, not now (lazy_tls.py)
 
 from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .arguments import load_config as _load_config, seconds as _seconds  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
 if _GC_WAS_ENABLED:
@@ -34,39 +35,6 @@ EXIT_USAGE = 2
 REHEARSAL = ("replicate", "diff", "decide")  # rehearsal/cli.py
 
 
-def _load_json(text: str) -> dict | None:
-    """A config written as JSON (which is YAML too), read with the JSON parser: a config seeding 100,000 entries
-    takes PyYAML 20 s and 800 MB, json 0.3 s. None when the text is not a JSON object."""
-    if not text.lstrip().startswith("{"):
-        return None
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:  # flow-style YAML, not JSON
-        return None
-
-
-def _load_config(path: str | None) -> dict:
-    """The --config file as a mapping; ValueError (exit 2, one line) when it cannot be read or is not a mapping."""
-    if not path:
-        return {}
-    import yaml  # here, not at the top: serving without --config never needs it
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = _load_json(text)
-        if data is None:  # the C loader when libyaml is there
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except OSError as exc:
-        raise ValueError(f"--config {path}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--config {path}: not YAML: {' '.join(str(exc).split())[:300]}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: the top level must be a mapping")
-    return data
-
-
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -74,16 +42,6 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535; 0 picks a free one)")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86_400:
-        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
     return value
 
 
@@ -147,7 +105,7 @@ def _event_loop(choice: str):
             import uvloop
         except ImportError:
             if choice == "uvloop":
-                raise SystemExit("allowlist-emulator: --loop uvloop: uvloop is not installed (pip install 'allowlist-emulator[fast]')")
+                raise SystemExit("allowlist-emulator: --loop uvloop: uvloop is not installed (pip install 'allowlist-emulator[fast]')") from None
         else:
             return uvloop.new_event_loop()
     return None  # aiohttp makes the asyncio loop
@@ -218,7 +176,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="allowlist-emulator", description="Emulators of four vendors' IP-allowlist APIs.")
+    p = _Parser(prog="allowlist-emulator", description=f"Emulators of vendors' IP-allowlist APIs: {', '.join(REGISTRY)}.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -235,8 +193,10 @@ def parser() -> argparse.ArgumentParser:
                    help="serve vendor KEY's paths below PATH (repeatable); default: "
                         + ", ".join(f"{key}={vendor.mount}" for key, vendor in REGISTRY.items() if vendor.mount)
                         + "; the others at their real paths")
+    taken = set()
     for key, vendor in REGISTRY.items():
-        if vendor.mount_option:
+        if vendor.mount_option and vendor.mount_option not in taken:  # a copied folder keeps its original's spelling
+            taken.add(vendor.mount_option)
             s.add_argument(vendor.mount_option, dest="mount", action=_MountAlias, key=key, type=_base_path,
                            metavar="PATH", help=f"the same as --mount {key}=PATH (default {vendor.mount or '/'})")
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",

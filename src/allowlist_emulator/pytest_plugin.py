@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``, active once the package is installed): fixtures for client test suites.
 
 * ``allowlist_emulator``: a handle on an emulator started in-process, on a free loopback port, once per test
-  session (once per pytest-xdist worker), serving all four vendors. Each test gets its own fresh namespace, so tests
+  session (once per pytest-xdist worker), serving every vendor. Each test gets its own fresh namespace, so tests
   never see each other's state, also in parallel. The handle has ``url``, ``base(vendor)`` (where the vendor's paths
   start, inside the test's namespace: ``url/_ns/<namespace>``, so a client given only that base URL is isolated),
   ``endpoint(vendor)`` (the same, with the namespace chosen by a port of its own: for clients that drop a URL's

@@ -69,9 +69,9 @@ def _replace_first(value: Any, bad: str) -> tuple[Any, str] | None:
         for index, child in enumerate(value):
             replaced = _replace_first(child, bad)
             if replaced is not None:
-                out = list(value)
-                out[index] = replaced[0]
-                return out, replaced[1]
+                items = list(value)
+                items[index] = replaced[0]
+                return items, replaced[1]
     return None
 
 
@@ -112,7 +112,7 @@ def probes(spec: Spec, operation_ids: set[str]) -> Iterator[Probe]:
 def run_probes(spec: Spec, operation_ids: set[str], base_url: str, session: requests.Session, auth,
                timeout: float) -> list[tuple[Probe, requests.Response | None, str | None]]:
     """Send every probe; (probe, response or None, network error or None) for each."""
-    out = []
+    out: list[tuple[Probe, requests.Response | None, str | None]] = []
     for probe in probes(spec, operation_ids):
         try:
             response = session.request(probe.operation.method, base_url + probe.path, params=probe.query or None,

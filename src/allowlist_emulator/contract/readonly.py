@@ -32,7 +32,7 @@ class ReadOnlyAdapter(HTTPAdapter):
         self.sent: list[tuple[str, str]] = []  # (method, url) of what went out, for the caller's report and tests
         super().__init__(**kwargs)
 
-    def send(self, request: requests.PreparedRequest, *args, **kwargs) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, *args, **kwargs) -> requests.Response:
         method = (request.method or "GET").upper()
         path = urlsplit(request.url or "").path.rstrip("/") or "/"
         if method not in READ_METHODS and (method, path) not in self.exchanges:

@@ -545,7 +545,7 @@ def _restore_uninterruptibly(safety) -> RestoreReport:
 
     if threading.current_thread() is not threading.main_thread():
         return safety.restore()
-    pressed = []
+    pressed: list[int] = []
     previous = signal.getsignal(signal.SIGINT)
 
     def note(signum, frame):  # pragma: no cover - interactive

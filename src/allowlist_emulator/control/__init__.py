@@ -20,7 +20,7 @@ from ..engine.errors import TIMEOUT, ApiError
 from ..engine.faults import resolve_operation
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
-from ..recording.redaction import masked
+from ..redaction import masked
 from ..engine.url_namespace import namespace_name, on_listener, routed
 from ..state import Namespace, namespace_path
 from ..state.persistence import StateFileError
@@ -192,7 +192,7 @@ class Control:
         rules = data if isinstance(data, list) else [data]
         added = []
         try:
-            for index, rule in enumerate(rules):
+            for index, rule in enumerate(rules):  # noqa: B007 (index names the refused rule below)
                 added.append(self.em.faults.add(rule, namespace.name, self.em.vendors))
         except ValueError as exc:
             for rule in added:

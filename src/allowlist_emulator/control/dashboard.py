@@ -7,7 +7,7 @@ The page (``static/``: plain HTML, CSS and one JavaScript module, no build step)
   namespace, a ``control`` event per control-plane change, and ``reload`` when the reader fell behind (its queue in
   the journal is bounded; see ``engine/journal.py``).
 - ``GET /_emulator/requests/{seq}``: one journal entry with its request and answer, redacted as the recorder redacts
-  (``recording/redaction.py``).
+  (``allowlist_emulator/redaction.py``).
 - ``GET /_emulator/namespaces``: the namespaces the emulator holds (the page's selector).
 - ``POST /_emulator/ui/login``: when an admin token is configured, exchanges it for a session cookie.
 
@@ -34,7 +34,7 @@ from aiohttp import web
 from ..engine.context import json_response
 from ..engine.errors import ApiError
 from ..engine.journal import Entry
-from ..recording.redaction import Interaction, Redactor
+from ..redaction import Interaction, Redactor
 from ..engine.url_namespace import namespace_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,7 +142,7 @@ class Dashboard:
 
     def _locked(self, request: web.Request) -> bool:
         token = self.em.options.admin_token
-        return bool(token) and not authorized(request, token, self.admin_header)
+        return token is not None and token != "" and not authorized(request, token, self.admin_header)
 
     async def page(self, request: web.Request) -> web.Response:
         if self._locked(request):
@@ -235,7 +235,7 @@ class Dashboard:
                     subscriber.overflowed = False
                     await response.write(b"event: reload\ndata: {}\n\n")
                     continue
-                chunk = []
+                chunk: list[bytes] = []
                 while subscriber.items and len(chunk) < EVENTS_PER_WRITE:
                     chunk.append(self._event(subscriber.items.popleft()))
                 if chunk:

@@ -9,7 +9,6 @@ the key too. The README's configuration reference is tested against this schema 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Mapping
 
 from .validate import compile_schema, describe
@@ -52,27 +51,29 @@ def config_schema(vendors: Mapping[str, Any]) -> dict:
     }
 
 
-@lru_cache(maxsize=None)
-def _validator(keys: tuple[str, ...]):
-    from ..vendors import REGISTRY
-
-    return compile_schema(config_schema({key: REGISTRY[key] for key in keys}))
+_COMPILED: dict[tuple, Any] = {}  # one validator per set of vendor parts (in practice: the registry's), compiled once
 
 
-def check_config(config: Any) -> None:
+def _validator(vendors: Mapping[str, Any]) -> Any:
+    key = tuple((name, id(vendor.config_schema)) for name, vendor in vendors.items())
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_schema(config_schema(vendors))
+    return _COMPILED[key]
+
+
+def check_config(config: Any, vendors: Mapping[str, Any]) -> None:
     """Raise ValueError ``--config <path>: <problem>`` for the first (shallowest) violation of the schema.
 
-    Every registered vendor's section is accepted, served or not (``--vendor hdp`` with a config for all four)."""
-    from ..vendors import REGISTRY
-
-    validator = _validator(tuple(REGISTRY))
+    ``vendors`` is the registry: every registered vendor's section is accepted, served or not (``--vendor hdp`` with a
+    config for every vendor)."""
+    validator = _validator(vendors)
     config = _string_keys(config)  # YAML reads {2: ...} with an int key; JSON Schema (and jsonschema-rs) wants text
     if validator.is_valid(config):
         return
     problem = describe(validator, config, "config")
     text = problem.message
     if problem.rule == "AdditionalProperties":
-        text = "unknown key" + _known(problem.field)
+        text = "unknown key" + _known(problem.field, vendors)
     raise ValueError(f"--config {problem.field or '(top level)'}: {text}")
 
 
@@ -84,11 +85,9 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
-def _known(path: str) -> str:
+def _known(path: str, vendors: Mapping[str, Any]) -> str:
     """`` (known: a, b, c)`` for the object holding the unknown key at ``path``, when the schema lists its keys."""
-    from ..vendors import REGISTRY
-
-    node: Any = config_schema(REGISTRY)
+    node: Any = config_schema(vendors)
     for part in path.replace("]", "").replace("[", ".").split(".")[:-1]:
         if part.isdigit() and "items" in node:
             node = node["items"]

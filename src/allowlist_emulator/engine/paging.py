@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable, Reversible, TypeVar
+from typing import Iterable, TypeVar
 
 T = TypeVar("T")
 
@@ -24,8 +24,3 @@ def window(items: Iterable[T], offset: int, limit: int) -> list[T]:
             page.reverse()
             return page
     return list(islice(items, offset, offset + limit))
-
-
-def window_reversed(items: Reversible[T], offset: int, limit: int) -> list[T]:
-    """The same, counting from the end (newest first for insertion-ordered stores)."""
-    return list(islice(reversed(items), offset, offset + limit))

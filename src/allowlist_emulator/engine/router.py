@@ -111,6 +111,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     async def handle(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
         found = ROUTED.get()  # the namespace from the URL or the port (engine/url_namespace.py), else the header's
+        name: str | None
         if found is not None and found.request is request:
             name, rest = found.name, found.rest
         else:
@@ -133,7 +134,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             if body is not None:
                 # aiohttp reports a missing Content-Type as application/octet-stream; the validator wants "" for "none"
                 ctx.body = body.parse(ctx.raw_body, request.content_type if "Content-Type" in request.headers else "")
-            response = handler(ctx)
+            response: web.StreamResponse = handler(ctx)
             if state_file is not None and response.status < 400 and request.method in WRITES:
                 await state_file.save(namespace, (vendor.key,))  # committed before the answer leaves; the loop runs on
         except ApiError as err:
@@ -171,11 +172,11 @@ def _vendor_error_handler(emulator: "Emulator", vendor: "Vendor", status: int, k
         ctx = Ctx(request, None, vendor, namespace, emulator, found.rest if found else None)
         path = ctx.url.path
         if kind == METHOD:
-            err = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
-                           headers={"Allow": ", ".join(allowed)})
+            error = ApiError(status, f"method {request.method} is not allowed on {path} (allowed: {', '.join(allowed)})", kind=kind,
+                             headers={"Allow": ", ".join(allowed)})
         else:
-            err = ApiError(status, f"path {path} does not exist", kind=kind)
-        return _finish(ctx, vendor.render_error(err, ctx), started)
+            error = ApiError(status, f"path {path} does not exist", kind=kind)
+        return _finish(ctx, vendor.render_error(error, ctx), started)
 
     handle.vendor = vendor  # type: ignore[attr-defined]
     return handle

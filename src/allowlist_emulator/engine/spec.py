@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .validate import BodyValidator, ParamSpec, compile_param
 
@@ -115,7 +115,7 @@ def _build_operation(vendor: str, path: str, method: str, path_item: dict, op: d
     request_body = op.get("requestBody")
     if request_body:
         media = request_body.get("content", {})
-        json_media = media.get("application/json") or next(iter(media.values()), {})
+        json_media: dict = media.get("application/json") or next(iter(media.values()), {})
         body = BodyValidator(json_media.get("schema", {}), required=bool(request_body.get("required")), media_types=tuple(media))
     security = op.get("security", default_security) or []
     return Operation(
@@ -184,7 +184,7 @@ def _parse(path: Path) -> tuple[dict, dict]:
 def load_spec(path: str | Path) -> Spec:
     path = Path(path)
     document, resolved = _parse(path)
-    vendor = resolved.get("info", {}).get("x-vendor") or path.stem
+    vendor = path.stem  # the file is specs/<key>.yaml (its info.x-vendor says the same, for readers and other tools)
     default_security = resolved.get("security", [])
     operations = []
     for api_path, path_item in resolved.get("paths", {}).items():
@@ -212,7 +212,7 @@ def vendor_spec(key: str) -> Spec:
     return load_spec(specs_dir() / f"{key}.yaml")
 
 
-HandlerMap = dict[str, Callable]
+HandlerMap = Mapping[str, Callable]
 
 
 def check_handlers(spec: Spec, handlers: HandlerMap) -> None:

@@ -121,7 +121,7 @@ class _Refused(UrlMappingMatchInfo):
 
     def __init__(self, match: UrlMappingMatchInfo, handler: Any):
         super().__init__(match, match.route)
-        self.handler = handler
+        self.handler = handler  # type: ignore[misc]  # the slot stands in for aiohttp's read-only property
 
 
 class Router(web.UrlDispatcher):
@@ -133,7 +133,7 @@ class Router(web.UrlDispatcher):
         self._control_error = control_error
         self._listeners = listeners
 
-    def resolve(self, request: web.Request):  # type: ignore[override]  # a coroutine either way: no extra frame
+    def resolve(self, request: web.Request):  # a coroutine either way: no extra frame
         raw_path = request.rel_url.raw_path
         bound = self._listeners.ports.get(_local_port(request)) if self._listeners.ports else None  # type: ignore[arg-type]
         if raw_path.startswith(URL_PREFIX):

@@ -16,23 +16,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import jsonschema_rs
+from multidict import MultiMapping
+
+from ..errors import Problem
 
 MISSING: Any = object()
 _INT = re.compile(r"^-?[0-9]{1,30}$")
 _MAX_MESSAGE = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    location: str  # path | query | header | body
-    field: str  # the field named in the vendor's error message
-    message: str  # what is wrong with it
-    status: int = 400
-    kind: str = "validation"
-    rule: str = ""  # the failed JSON Schema keyword as jsonschema_rs names it (Required, Type, Enum, Minimum, ...), if any
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
 
 
 class RequestInvalid(Exception):
@@ -85,10 +75,11 @@ def describe(validator: jsonschema_rs.Draft202012Validator, value: Any, location
     error = errors[0]
     parts = list(error.instance_path)
     kind = type(error.kind).__name__
+    details: Any = error.kind  # one class per keyword (ValidationErrorKind.Required, ...), each with its own fields
     if kind == "Required":
-        return Problem(location, field_name(parts + [error.kind.property], prefix), "is required", rule=kind)
+        return Problem(location, field_name(parts + [details.property], prefix), "is required", rule=kind)
     if kind == "AdditionalProperties":
-        unexpected = list(error.kind.unexpected)
+        unexpected = list(details.unexpected)
         return Problem(location, field_name(parts + unexpected[:1], prefix), "is not an allowed property", rule=kind)
     return Problem(location, field_name(parts, prefix) or prefix or "body", _shorten(error.message), rule=kind)
 
@@ -162,10 +153,11 @@ def _scalar_converter(schema: dict) -> Callable[[Any], Any]:
 def compile_param(param: dict) -> ParamSpec:
     schema = param.get("schema", {})
     deep = param.get("style") == "deepObject"
+    convert: Callable[[Any], Any]
     if deep:
         props = {key: _scalar_converter(sub) for key, sub in schema.get("properties", {}).items()}
 
-        def convert(pairs: dict) -> dict:
+        def convert_pairs(pairs: dict) -> dict:
             out = {}
             for key, text in pairs.items():
                 converter = props.get(key, str)
@@ -175,14 +167,17 @@ def compile_param(param: dict) -> ParamSpec:
                     raise _MemberError(key, str(exc)) from None
             return out
 
+        convert = convert_pairs
     elif schema.get("type") == "array":
         item = _scalar_converter(schema.get("items", {}))
 
-        def convert(texts: list) -> list:
-            values = []
+        def convert_list(texts: list) -> list:
+            values: list[str] = []
             for text in texts:
                 values.extend(part for part in text.split(",") if part != "")
             return [item(v) for v in values]
+
+        convert = convert_list
 
     else:
         convert = _scalar_converter(schema)
@@ -198,7 +193,7 @@ def compile_param(param: dict) -> ParamSpec:
     )
 
 
-def parse_query(params: tuple[ParamSpec, ...], query: Mapping[str, str]) -> dict[str, Any]:
+def parse_query(params: tuple[ParamSpec, ...], query: MultiMapping[str]) -> dict[str, Any]:
     """Typed values of the declared query parameters; defaults filled in; unknown ones ignored."""
     values: dict[str, Any] = {}
     for param in params:

@@ -20,7 +20,7 @@ form bodies), keeping what a reader needs to understand the exchange: the scheme
 secret value it finds (tokens, Basic credentials, signatures, ``access_token`` / ``client_secret`` / ``password``
 fields, secret query parameters, values given with ``--redact``) is then also replaced wherever else it appears in
 the cassette, for instance a token echoed in a response body. The redaction itself lives in
-``redaction.py`` (standard library only), which the dashboard shares.
+``allowlist_emulator/redaction.py`` (standard library only), which the dashboard shares.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Iterable
 
 import yaml
 
-from .redaction import (  # noqa: F401 (re-exported: the cassette's interaction and its redaction live there)
+from ..redaction import (  # noqa: F401 (re-exported: the cassette's interaction and its redaction live there)
     DROP_HEADERS, PLACEHOLDER, SECRET_FIELDS, SECRET_HEADERS, URL_PLACEHOLDER, Interaction, Redactor,
 )
 

@@ -147,7 +147,7 @@ def replay(argv: Sequence[str]) -> int:
     from . import cassette as cas
     from .replay import Replayer
 
-    items = []
+    items: list[tuple[str, cas.Interaction]] = []
     for name in args.cassette:
         try:
             path = cassette_file(name)

@@ -86,7 +86,7 @@ def _json_equal(recorded: Any, got: Any) -> bool:
     if isinstance(recorded, dict):
         return isinstance(got, dict) and recorded.keys() == got.keys() and all(_json_equal(recorded[k], got[k]) for k in recorded)
     if isinstance(recorded, list):
-        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got))
+        return isinstance(got, list) and len(recorded) == len(got) and all(_json_equal(a, b) for a, b in zip(recorded, got, strict=True))
     if isinstance(recorded, bool) or isinstance(got, bool):
         return type(recorded) is type(got) and recorded == got
     return recorded == got
@@ -100,7 +100,7 @@ def _json(body: bytes) -> Any:
 
 
 def _is_form(content_type: str | None) -> bool:
-    return bool(content_type) and "x-www-form-urlencoded" in content_type.lower()
+    return content_type is not None and "x-www-form-urlencoded" in content_type.lower()
 
 
 def body_matches(recorded: bytes | None, got: bytes | None, content_type: str = "", recorded_type: str | None = None) -> bool:
@@ -157,7 +157,7 @@ class Replayer:
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], stream: IO[str] | None = None) -> "Replayer":
-        items = []
+        items: list[tuple[str, Interaction]] = []
         for path in paths:
             items.extend((str(path), item) for item in cas.load(path))
         return cls(items, stream)

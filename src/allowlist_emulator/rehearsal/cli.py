@@ -36,7 +36,7 @@ def _vendor_options(name: str) -> dict[str, str]:
 
 
 def _seconds(text: str) -> float:
-    from ..cli import _seconds as seconds
+    from ..arguments import seconds
 
     return seconds(text)
 
@@ -111,10 +111,10 @@ def replicate(argv: Sequence[str]) -> int:
     if args.config:
         if args.into:
             return usage("--config goes with --state-file (a running emulator has its own)")
-        from ..cli import _load_config
+        from ..arguments import load_config
 
         try:
-            config = _load_config(args.config)
+            config = load_config(args.config)
         except ValueError as exc:
             return usage(str(exc))
     if args.state_file:

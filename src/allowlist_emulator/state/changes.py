@@ -40,6 +40,7 @@ class Entries(dict):
 
     def _note(self, key: Any, moved: bool) -> None:
         changes = self.changes
+        assert changes is not None  # every caller checks first
         if moved:
             changes.pop(key, None)
             changes[key] = MOVED
@@ -85,7 +86,7 @@ class Entries(dict):
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
-    def __ior__(self, other: Any) -> "Entries":
+    def __ior__(self, other: Any) -> "Entries":  # type: ignore[misc]  # dict's | gives a plain dict; |= keeps Entries
         self.update(other)
         return self
 

@@ -10,11 +10,12 @@ import hashlib
 import random
 import uuid
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from .clock import Clock
-from ..engine.errors import LIMIT, ApiError
+from .model import Model
+from ..errors import LIMIT, ApiError
 from ..fake import generated_config
 
 _random_bits = random.SystemRandom().getrandbits  # os.urandom, as uuid4 uses
@@ -63,7 +64,7 @@ class Namespace:
         self.name = name
         self.number = number  # the Store's count of namespaces created, this one included: what was created since when
         self.clock = clock or Clock()
-        self._models: dict[str, Any] = {}
+        self._models: dict[str, Model] = {}
         self._store = store
         self._requests = 0
 
@@ -80,7 +81,7 @@ class Namespace:
         seed = self._store.seed
         return random.Random(f"{seed}/{self.name}/{vendor}") if seed is not None else random.Random()
 
-    def model(self, vendor: str) -> Any:
+    def model(self, vendor: str) -> Model:
         model = self._models.get(vendor)
         if model is None:
             spec = self._store.vendors[vendor]
@@ -92,7 +93,7 @@ class Namespace:
             self._models[vendor] = model
         return model
 
-    def existing(self, vendor: str) -> Any:
+    def existing(self, vendor: str) -> Model | None:
         """The vendor's model if it was made, else None (without seeding one)."""
         return self._models.get(vendor)
 

@@ -39,16 +39,17 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 from urllib.parse import quote
 
-from ..engine.context import dumps
-from ..engine.errors import ApiError
+from ..errors import ApiError
+from ..jsonio import dumps
 from .changes import Entries, capture, rebuild
 
 if TYPE_CHECKING:  # pragma: no cover
     from .namespaces import Namespace, Store
 
+_loads: Callable[[str | bytes], Any]
 try:
     import orjson
 
@@ -255,7 +256,7 @@ class StateFile:
             if db is not None:
                 db.close()
                 db = None
-            for side, was in zip(sidecars, existed):  # what our read-only look created beside the file goes again
+            for side, was in zip(sidecars, existed, strict=True):  # what our read-only look created beside the file goes again
                 if not was:
                     side.unlink(missing_ok=True)
             raise
@@ -407,7 +408,7 @@ class StateFile:
                         else:
                             batch.add(REMOVE, (name, vendor, where, text))
                     saved.seq[where] = seq
-                    tracked.append(mapping)
+                    tracked.append(cast(Entries, mapping))  # it has changes: an Entries
             for where in saved.collections.keys() - captured.collections.keys():
                 batch.add(DROP_COLLECTION, (name, vendor, where))
                 saved.seq.pop(where, None)
@@ -457,7 +458,7 @@ class StateFile:
 
     def _commit(self, batch: Batch) -> None:  # on the writer thread
         db = self._db
-        assert db is not None, "StateFile.open() first"
+        assert db is not None  # open() made it
         db.execute("BEGIN IMMEDIATE")
         try:
             # what the emulator writes keeps the file validated, unless something else wrote to it meanwhile

@@ -1,14 +1,21 @@
-"""The vendor registry. Adding a vendor: a spec, one folder here, and one line below."""
+"""The vendor registry. Adding a vendor: a spec (``specs/<key>.yaml``), a folder here (``vendors/<key>/``, whose
+``__init__.py`` defines ``VENDOR``), and one line below: its key, which is the folder's name (docs/adding-a-vendor.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from .base import Vendor
-from .hdp import VENDOR as HDP
-from .talend import VENDOR as TALEND
-from .codearts import VENDOR as CODEARTS
-from .b2core import VENDOR as B2CORE
 
-REGISTRY: dict[str, Vendor] = {vendor.key: vendor for vendor in (
-    HDP,
-    TALEND,
-    CODEARTS,
-    B2CORE,
-)}
+FOLDERS = (
+    "hdp",
+    "talend",
+    "codearts",
+    "b2core",
+)
+
+REGISTRY: dict[str, Vendor[Any]] = {
+    key: importlib.import_module(f"{__name__}.{key}").VENDOR for key in FOLDERS
+}

@@ -1,4 +1,5 @@
-"""What a vendor folder provides. Copy a folder, change these, register it in ``vendors/__init__.py``."""
+"""What a vendor folder provides. Copy a folder, change these, add its name to ``FOLDERS`` in ``vendors/__init__.py``
+(docs/adding-a-vendor.md)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,40 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping
 
 from aiohttp import web
 
 from ..engine.context import Ctx
 from ..engine.errors import ApiError
 from ..engine.spec import Spec, check_handlers, vendor_spec
+from ..state.model import M, ModelType
 
-Handler = Callable[[Ctx], web.Response]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..state import Namespace
+
+Handler = Callable[[Ctx[M]], web.Response]
+
+
+def folder_key(module: str) -> str:
+    """The vendor key of a module of a vendor folder (``__name__``): the folder's name, ``vendors/<key>/``. A copy
+    of a folder under another name is another vendor, with no key to edit inside it."""
+    parts = module.split(".")
+    return parts[parts.index("vendors") + 1]
 
 
 @dataclass(frozen=True)
-class Vendor:
-    key: str  # talend | hdp | codearts | b2core
+class Vendor(Generic[M]):
+    """``Vendor[TalendModel]``: the record, typed by the vendor's model class ``M`` (a ``state.model.Model``)."""
+
+    key: str  # the folder's name (folder_key), as in specs/<key>.yaml
     title: str
-    handlers: dict[str, Handler]  # operationId → handler (handlers.py)
-    model: Any  # class with seeded(config, rng, clock), to_json(), from_json(data, config, rng, clock, trusted=False)
-    #   (models.py); trusted=True: a state file this emulator wrote and validated, read without re-checking each entry
-    render_error: Callable[[ApiError, Ctx | None], web.Response]  # errors.py
-    authenticate: Callable[[Ctx], None]  # auth.py: sets ctx.identity or raises ApiError
-    decide: Callable[[Any, Mapping[str, str], Any], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
+    handlers: Mapping[str, Handler[M]]  # operationId → handler (handlers.py)
+    model: ModelType[M]  # the model class: seeded(config, rng, clock), from_json(data, config, rng, clock, trusted=False),
+    #   to_json() (models.py); trusted=True: a state file this emulator wrote and validated, read without re-checking
+    render_error: Callable[[ApiError, Ctx[M] | None], web.Response]  # errors.py
+    authenticate: Callable[[Ctx[M]], None]  # auth.py: sets ctx.identity or raises ApiError
+    decide: Callable[[M, Mapping[str, str], Namespace], dict]  # model, query, namespace → {"allowed", "reason", "matched"}
     prefixes: tuple[str, ...]  # path prefixes this vendor answers 404/405 for, relative to ``mount``
     config_schema: dict  # JSON Schema of ``vendors.<key>`` in --config (config.py); engine/config.py assembles them
     demo: tuple[str, ...] = ()  # lines for the serve banner
@@ -48,8 +62,9 @@ class Vendor:
     scenarios: str | None = None  # module of the folder for the shipped fixtures (scenarios.py): SCENARIOS (a list of
     #   recording.scenarios.Scenario), authorize(name, call) (sets the credential a step names)
     replication: str | None = None  # module of the folder for replicate/diff/decide (replicate.py): read(live, options)
-    #   → what a live deployment holds (GETs only; ValueError for an answer the vendor would not send), counts(copied), merge(copied, current vendor state) → the state
-    #   to load (identities kept), items(state, now) → [(key, label, fields)] for diff, DECIDE {query field: help};
+    #   → what a live deployment holds (GETs only; ValueError for an answer the vendor would not send), counts(copied),
+    #   merge(copied, current vendor state) → the state to load (identities kept), items(state, now) → [(key, label,
+    #   fields)] for diff, DECIDE {query field: help};
     #   optional OPTIONS (replicate's vendor options), exchanges(base) and auth(base, credentials, headers, session)
     view: str | None = None  # file of the folder: the dashboard's ES module (view.js): title, render(state, kit),
     #   decideFields(kit) (extra inputs of the "would this address be admitted?" form)
@@ -76,7 +91,7 @@ class Vendor:
             raise LookupError(f"vendor {self.key}: no folder for {self.package!r}")
         return Path(spec.origin).with_name(name)
 
-    def loaded(self, mount: str | None = None) -> "Vendor":
+    def loaded(self, mount: str | None = None) -> Vendor[M]:
         """A copy with the spec loaded (and checked against the handlers), mounted at ``mount``."""
         spec = vendor_spec(self.key)
         check_handlers(spec, self.handlers)

@@ -1,10 +1,10 @@
 """B2Broker B2Core IB API: IP address policies (allow/deny, with a time to live) behind client-credentials tokens."""
 
-from ..base import Vendor
+from ..base import Vendor, folder_key
 from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
-    key="b2core",
+    key=folder_key(__name__),  # the folder's name
     title="B2Broker B2Core IB IP address policies",
     handlers=handlers.HANDLERS,
     config_schema=config.CONFIG_SCHEMA,

@@ -35,4 +35,5 @@ def _bearer(ctx: Ctx) -> str:
 
 
 def authenticate(ctx: Ctx) -> None:
+    assert ctx.op is not None  # the router authenticates a request to an operation
     ctx.identity = _client(ctx) if "clientBasic" in ctx.op.security_schemes else _bearer(ctx)

@@ -12,10 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError, vendor_error
 from ...engine.validate import Problem
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 INVALID_JSON = "INVALID_JSON"
 INVALID_BODY = "INVALID_BODY"
@@ -49,7 +52,7 @@ _SHOWN = 80  # characters of a client's value quoted back in a message
 
 def error(code: str, *args: object, status: int | None = None) -> ApiError:
     """The error with this code, its text from specs/b2core.yaml with ``{0}``, ``{1}``... filled in."""
-    return vendor_error("b2core", code, *args, status=status)
+    return vendor_error(KEY, code, *args, status=status)
 
 
 # -- the engine's validation problems --------------------------------------------------------------------------------
@@ -57,7 +60,9 @@ def error(code: str, *args: object, status: int | None = None) -> ApiError:
 
 def _field_schema(ctx: Ctx, problem: Problem) -> dict:
     """The schema of the field a problem names: a body property, a query parameter, or a ``filter[...]`` member."""
+    assert ctx.op is not None  # a validation problem comes from an operation's validators
     if problem.location == "body":
+        assert ctx.op.body is not None
         return ctx.op.body.schema.get("properties", {}).get(problem.field, {})
     name, _, member = problem.field.partition("[")
     for param in ctx.op.raw.get("parameters", []):
@@ -102,7 +107,7 @@ def from_problem(problem: Problem, ctx: Ctx | None) -> ApiError:
     if rule == "Enum" and field == "grant_type":  # the token request's enum: OAuth 2's own name for the problem
         return error(UNSUPPORTED_GRANT_TYPE)
     if rule == "Enum":
-        return error(INVALID_ENUM, field, _sent(ctx, problem), ", ".join(map(str, schema.get("enum", []))))
+        return error(INVALID_ENUM, field, _sent(ctx, problem) if ctx is not None else "", ", ".join(map(str, schema.get("enum", []))))
     if rule in ("Minimum", "Maximum"):
         return error(OUT_OF_RANGE, field, schema.get("minimum"), schema.get("maximum"))
     if rule == "MaxLength":

@@ -11,7 +11,8 @@ Config (``vendors: {b2core: {...}}`` in the ``--config`` YAML)::
       - {ipAddress: 10.6.6.6, policy: deny, ttl: 3600}
 
 Times are whole epoch seconds on the namespace's emulator clock. ``expireTime`` = ``updateTime`` + ``ttl``; ``ttl`` 0
-means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string). Expired policies stay listed; they only stop counting in :func:`decide`.
+means never, shown as ``9999-12-31T23:59:59+00:00`` (``NEVER``: the page documents ``expireTime`` as a string).
+Expired policies stay listed; they only stop counting in :func:`decide`.
 
 Policies live in a dict in insertion order. Ids are ObjectId-like (creation second, a random part, a counter), so
 while the clock only moves forward insertion order *is* the default order (createTime, then addressId) and the
@@ -395,6 +396,10 @@ def _ttl(ttl: int, at: int) -> int:
     return ttl
 
 
+def _between(attribute: str, start: int, end: int) -> Callable[[Policy], bool]:
+    return lambda p: start <= getattr(p, attribute) < end
+
+
 def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
     """One predicate for every ``filter[...]`` given (AND); None when there are none. Values are checked first."""
     tests: list[Callable[[Policy], bool]] = []
@@ -402,13 +407,15 @@ def _matcher(filters: Mapping[str, Any]) -> Callable[[Policy], bool] | None:
         block = check_ip(filters["ip"], "filter[ip]")
         tests.append(lambda p: p.block == block)
     if "policy" in filters:
-        tests.append(lambda p, value=filters["policy"]: p.policy == value)
+        policy = filters["policy"]
+        tests.append(lambda p: p.policy == policy)
     if "ttl" in filters:
-        tests.append(lambda p, value=filters["ttl"]: p.ttl == value)
+        ttl = filters["ttl"]
+        tests.append(lambda p: p.ttl == ttl)
     for name, attribute in (("createTime", "created"), ("updateTime", "updated"), ("expireTime", "shown_expiry")):
         if name in filters:
             start, end = day_or_second(filters[name], f"filter[{name}]")
-            tests.append(lambda p, a=attribute, s=start, t=end: s <= getattr(p, a) < t)
+            tests.append(_between(attribute, start, end))
     if not tests:
         return None
     return lambda p: all(test(p) for test in tests)

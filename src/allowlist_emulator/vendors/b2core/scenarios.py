@@ -3,14 +3,17 @@ credentials each step names."""
 
 from __future__ import annotations
 
+from ..base import folder_key
 from ...recording.scenarios import Call, Scenario, basic, step as _s
 from .demo import CREDENTIALS
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 
 _TOKEN = _s("POST", "/tokens", 200, auth="client", json={"grant_type": "client_credentials"}, capture={"token": "access_token"})
 
 SCENARIOS = [
-    Scenario("b2core", "addresses", "A bearer token, then IP address policies: create, list, read, update (PUT, whole and partial), patch, delete", [
+    Scenario(KEY, "addresses", "A bearer token, then IP address policies: create, list, read, update (PUT, whole and partial), patch, delete", [
         _TOKEN,
         _s("GET", "/addresses", 200),
         _s("POST", "/addresses", 201, json={"ipAddress": "185.155.96.184", "policy": "allow", "ttl": 3600},
@@ -26,7 +29,7 @@ SCENARIOS = [
         _s("GET", "/addresses/{deny}", 404),
         _s("GET", "/addresses", 200),
     ]),
-    Scenario("b2core", "errors", "Error answers: client credentials, tokens, unknown and malformed ids, invalid input", [
+    Scenario(KEY, "errors", "Error answers: client credentials, tokens, unknown and malformed ids, invalid input", [
         _s("POST", "/tokens", 401, auth="bad-client", json={"grant_type": "client_credentials"}),
         _s("POST", "/tokens", 400, auth="client", json={"grant_type": "password"}),
         _s("GET", "/addresses", 401, auth=None),

@@ -1,10 +1,10 @@
 """Huawei Cloud CodeArts Repo: tenant-level and repository-level trusted IP addresses (IP whitelists), API v4."""
 
-from ..base import Vendor
+from ..base import Vendor, folder_key
 from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
-    key="codearts",
+    key=folder_key(__name__),  # the folder's name
     title="Huawei Cloud CodeArts Repo (trusted IP addresses)",
     handlers=handlers.HANDLERS,
     config_schema=config.CONFIG_SCHEMA,

@@ -36,9 +36,10 @@ def authenticate(ctx: Ctx) -> None:
     if token is None or _claims_signature(authorization):
         identity = _signed(ctx, model)  # raises unless the signature verifies
     if token is not None:
-        identity = find(model.tokens, token)  # every configured token compared with hmac.compare_digest
-        if identity is None:
+        found = find(model.tokens, token)  # every configured token compared with hmac.compare_digest
+        if found is None:
             raise e.error(e.BAD_TOKEN)
+        identity = found
     if identity.status == EXPIRED:
         raise e.error(e.TOKEN_EXPIRED)
     if identity.status == NO_PERMISSION:

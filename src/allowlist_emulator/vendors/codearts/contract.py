@@ -6,7 +6,7 @@ on a live target too, and the lists are restored afterwards.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -54,8 +54,9 @@ class AkSkAuth(VendorAuth):
         body = request.body
         if isinstance(body, str):
             body = body.encode("utf-8")
-        headers["Authorization"] = signing.sign(request.method or "GET", parts.path or "/", parts.query, dict(headers),
-                                                body, self.ak or "", self.sk or "", date)
+        headers["Authorization"] = signing.sign(request.method or "GET", parts.path or "/", parts.query,
+                                                cast("dict[str, str]", dict(headers)), body,
+                                                self.ak or "", self.sk or "", date)
         return request
 
     def describe(self) -> str:

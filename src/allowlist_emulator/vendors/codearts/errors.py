@@ -14,10 +14,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError, vendor_error
 from ...engine.spec import vendor_spec
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 INVALID = ("CH.010001", "Invalid parameter: {0}")
 BAD_FORMAT = ("CH.010001", "value format")
@@ -39,13 +42,13 @@ REQUEST_ID = "X-Request-Id"
 
 @lru_cache(maxsize=None)
 def catalogue() -> tuple[dict, ...]:
-    return vendor_spec("codearts").error_codes
+    return vendor_spec(KEY).error_codes
 
 
 def error(key: tuple[str, str], *args: object, status: int | None = None) -> ApiError:
     """The error with this code and text (``key`` = code, a piece of its message), ``{0}``, ``{1}``... filled in."""
     code, piece = key
-    return vendor_error("codearts", code, *args, status=status, match=piece)
+    return vendor_error(KEY, code, *args, status=status, match=piece)
 
 
 def invalid(text: str) -> ApiError:
@@ -59,7 +62,7 @@ def invalid(text: str) -> ApiError:
 @lru_cache(maxsize=None)
 def _field_rules() -> dict[str, str]:
     """What each spec-checked field must be, in words, read from the spec's parameter and body schemas."""
-    components = vendor_spec("codearts").resolved["components"]
+    components = vendor_spec(KEY).resolved["components"]
     schemas = {p["name"]: p["schema"] for p in components["parameters"].values()}
     schemas.update(components["schemas"]["AddTrustedIpAddressRequestBody"]["properties"])
     rules = {}
@@ -86,7 +89,7 @@ def _validation(err: ApiError, ctx: Ctx | None) -> ApiError:
     if found == "Range":  # a number too large for a double (1e400): say so, whatever the field's rule
         return invalid(err.message)
     rule = _field_rules().get(err.field or "")
-    if rule and found == "Type":  # e.g. "1" for ip_type (older pages list it as String): name the JSON type too
+    if rule and found == "Type" and problem is not None:  # e.g. "1" for ip_type (older pages list it as String): the JSON type too
         return invalid(f"{err.field} {rule} ({problem.message})")
     return invalid(f"{err.field} {rule}" if rule else err.message)
 

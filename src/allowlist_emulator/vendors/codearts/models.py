@@ -353,7 +353,7 @@ class CodeArtsModel:
         target = repository if repository is not None else self.tenant
         for index, item in enumerate(items):
             try:
-                numbers = {name: int(item.get(name, 0)) for name in ("ip_type", "order_flag") + FLAGS}
+                numbers: dict[str, Any] = {name: int(item.get(name, 0)) for name in ("ip_type", "order_flag") + FLAGS}
                 if numbers["ip_type"] not in (SINGLE, RANGE, CIDR) or any(numbers[n] not in (0, 1) for n in FLAGS + ("order_flag",)):
                     raise e.invalid("ip_type must be 0, 1 or 2, order_flag and the flags 0 or 1")
                 remark = str(item.get("remark", ""))
@@ -410,9 +410,6 @@ class CodeArtsModel:
             target.rules = Entries(sorted(rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
-    def login_token(self, token: str) -> Identity | None:
-        return self.tokens.get(token)
-
     def credential(self, ak: str) -> Identity | None:
         return self.credentials.get(ak)
 

@@ -88,7 +88,7 @@ def merge(copied: dict, current: dict) -> dict:
 
 def _shown(rule: dict) -> str:
     start, end, kind = rule.get("ip_start"), rule.get("ip_end"), rule.get("ip_type")
-    if kind == 0 or not end or end == start and kind != 2:
+    if kind == 0 or not end or (end == start and kind != 2):
         return str(start)
     if kind == 2:
         try:

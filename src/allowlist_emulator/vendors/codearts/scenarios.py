@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ..base import folder_key
 from ...recording.scenarios import DEFAULT, Call, Scenario, step as _s
 from . import signing
 from .demo import CREDENTIALS
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 
 _CA_TENANT = "/v4/tenant/trusted-ip-addresses"
@@ -15,7 +18,7 @@ _CA_REPO = "/v4/projects/1001/trusted-ip-addresses"
 
 
 def _codearts_crud(base: str, name: str, title: str, auth: str, extra: tuple = ()) -> Scenario:
-    return Scenario("codearts", name, title, [
+    return Scenario(KEY, name, title, [
         _s("GET", base, 200, auth=auth),
         _s("POST", base, 200, auth=auth, json={"ip_type": 0, "ip_start": "192.168.1.10", "view_flag": 1,
                                                "download_flag": 1, "upload_flag": 0, "remark": "office"},
@@ -39,7 +42,7 @@ SCENARIOS = [
                    (_s("GET", "/v4/tenant/setting/ip_addresses", 200, auth="aksk", query={"offset": "1", "limit": "2"}),)),
     _codearts_crud(_CA_REPO, "repository_whitelist", "Repository 1001's whitelist with X-Auth-Token: add, list with "
                    "paging, update, delete", "token"),
-    Scenario("codearts", "errors", "Error answers: credentials, signatures, permission, unknown ids, invalid input", [
+    Scenario(KEY, "errors", "Error answers: credentials, signatures, permission, unknown ids, invalid input", [
         _s("GET", _CA_TENANT, 401, auth=None),
         _s("GET", _CA_TENANT, 401, auth="bad-token"),
         _s("GET", _CA_TENANT, 401, auth="expired"),

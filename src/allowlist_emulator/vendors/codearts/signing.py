@@ -160,7 +160,7 @@ def verify(method: str, path: str, query: Query, headers: Mapping[str, str], bod
         return False
     lowered = {name.lower() for name in auth.signed_headers}
     date = _header(headers, DATE_HEADER)
-    if "host" not in lowered or DATE_HEADER.lower() not in lowered or parse_date(date) is None:
+    if "host" not in lowered or DATE_HEADER.lower() not in lowered or date is None or parse_date(date) is None:
         return False
     canonical = canonical_request(method, path, query, headers, auth.signed_headers, body)
     if canonical is None:

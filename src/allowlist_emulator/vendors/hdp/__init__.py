@@ -1,10 +1,10 @@
 """Progress DataDirect Hybrid Data Pipeline: IP address whitelists at system, tenant and user level."""
 
-from ..base import Vendor
+from ..base import Vendor, folder_key
 from . import auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
-    key="hdp",
+    key=folder_key(__name__),  # the folder's name
     title="Progress DataDirect Hybrid Data Pipeline",
     handlers=handlers.HANDLERS,
     config_schema=config.CONFIG_SCHEMA,

@@ -37,6 +37,7 @@ def authenticate(ctx: Ctx) -> None:
     if user is None:
         raise _bad_credentials()
     ctx.identity = user
+    assert ctx.op is not None  # the router authenticates a request to an operation
     resource = resource_of_path(ctx.op.path)  # the spec path: /api/admin/... or /api/mgmt/..., whatever the URL's prefix
     allowed, _reason, _ = model.admits(ctx.client, resource, user)
     if not allowed:

@@ -10,9 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError, vendor_error
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 BAD_CREDENTIALS = 222206007
 CREATE_FAILED = 222208711
@@ -41,7 +44,7 @@ NO_SUCH_PERMISSION = 222208553  # "Get details on a permission" page's failure s
 
 def error(code: int, *args: object, status: int | None = None) -> ApiError:
     """The error with this code, its text from specs/hdp.yaml with ``{0}``, ``{1}``... filled in."""
-    return vendor_error("hdp", code, *args, status=status)
+    return vendor_error(KEY, code, *args, status=status)
 
 
 def _failure_code(ctx: Ctx | None) -> int:

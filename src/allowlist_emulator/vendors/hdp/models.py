@@ -119,12 +119,12 @@ PERMISSIONS: tuple[dict, ...] = tuple({"id": pid, "name": name, "description": t
 
 PERMISSIONS_BY_ID: dict[int, dict] = {permission["id"]: permission for permission in PERMISSIONS}
 
-DEFAULT_TENANTS = [
+DEFAULT_TENANTS: list[dict[str, Any]] = [
     {"id": 1, "name": "SystemTenant"},
     {"id": 2, "name": "OrgA"},
     {"id": 3, "name": "OrgB"},
 ]
-DEFAULT_USERS = [
+DEFAULT_USERS: list[dict[str, Any]] = [
     {"id": 1, "name": "d2cadmin", "password": "d2cadmin", "tenant": 1, "permissions": [ADMINISTRATOR], "administers": []},
     {"id": 2, "name": "orgadmin", "password": "orgadmin", "tenant": 2, "permissions": [MGMT_API, IP_WHITELIST], "administers": [2]},
     {"id": 3, "name": "user1", "password": "user1", "tenant": 2, "permissions": [MGMT_API, IP_WHITELIST], "administers": []},
@@ -233,8 +233,8 @@ class HdpModel:
     @classmethod
     def seeded(cls, config: Mapping, rng: Any, clock: Clock) -> "HdpModel":
         """The start state from ``config``: its tenants and users add to the demo ones (same id / name: replaced)."""
-        tenants = {**{t["id"]: t for t in DEFAULT_TENANTS}, **{int(t["id"]): t for t in config.get("tenants") or []}}
-        users = {**{u["name"]: u for u in DEFAULT_USERS}, **{str(u["name"]): u for u in config.get("users") or []}}
+        tenants: dict[int, Any] = {**{t["id"]: t for t in DEFAULT_TENANTS}, **{int(t["id"]): t for t in config.get("tenants") or []}}
+        users: dict[str, Any] = {**{u["name"]: u for u in DEFAULT_USERS}, **{str(u["name"]): u for u in config.get("users") or []}}
         return cls._build(config, list(tenants.values()), list(users.values()))
 
     @classmethod

@@ -3,8 +3,11 @@ credentials each step names."""
 
 from __future__ import annotations
 
+from ..base import folder_key
 from ...recording.scenarios import DEFAULT, Call, Scenario, basic, step as _s
 from .demo import CREDENTIALS
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 
 _HDP_SYSTEM = "/api/admin/security/whitelist/system"
@@ -14,7 +17,7 @@ _HDP_USER = "/api/mgmt/security/whitelist/user"
 _HDP_CONFIG = "/api/admin/configurations"
 
 SCENARIOS = [
-    Scenario("hdp", "system_whitelist", "System-level whitelists as d2cadmin: there from the start with empty lists, "
+    Scenario(KEY, "system_whitelist", "System-level whitelists as d2cadmin: there from the start with empty lists, "
              "replaced by PUT or POST, emptied by DELETE", [
         _s("GET", _HDP_SYSTEM, 200),
         _s("PUT", _HDP_SYSTEM, 200, json={
@@ -31,7 +34,7 @@ SCENARIOS = [
         _s("DELETE", _HDP_SYSTEM, 204),
         _s("GET", _HDP_SYSTEM, 200),
     ]),
-    Scenario("hdp", "tenant_whitelists", "Tenant-level whitelists: d2cadmin and orgadmin (who administers tenant 2)", [
+    Scenario(KEY, "tenant_whitelists", "Tenant-level whitelists: d2cadmin and orgadmin (who administers tenant 2)", [
         _s("GET", _HDP_TENANTS, 200),
         _s("GET", f"{_HDP_TENANTS}/2", 404),
         _s("POST", f"{_HDP_TENANTS}/2", 201, json={
@@ -49,7 +52,7 @@ SCENARIOS = [
         _s("DELETE", f"{_HDP_TENANTS}/2", 204, auth="orgadmin"),
         _s("GET", f"{_HDP_TENANTS}/2", 404),
     ]),
-    Scenario("hdp", "user_whitelists", "User-level whitelists: user1 manages its own, orgadmin and d2cadmin use ?user=", [
+    Scenario(KEY, "user_whitelists", "User-level whitelists: user1 manages its own, orgadmin and d2cadmin use ?user=", [
         _s("GET", _HDP_USER, 404, auth="user1"),
         _s("POST", _HDP_USER, 201, auth="user1", json={"managementAPI": [{"startAddress": "198.51.100.7"}]}),
         _s("GET", _HDP_USER, 200, auth="user1"),
@@ -64,7 +67,7 @@ SCENARIOS = [
         _s("DELETE", _HDP_USER, 204, query={"user": "user1"}),
         _s("GET", _HDP_USER, 404, auth="user1"),
     ]),
-    Scenario("hdp", "configurations", "Configurations 1-8 (8 switches IP whitelist filtering off and on again; "
+    Scenario(KEY, "configurations", "Configurations 1-8 (8 switches IP whitelist filtering off and on again; "
              "1-7 are stored and read back), the permissions list and details on a permission", [
         _s("GET", _HDP_CONFIG, 200),
         _s("GET", f"{_HDP_CONFIG}/8", 200),
@@ -78,7 +81,7 @@ SCENARIOS = [
         _s("GET", "/api/admin/permissions/1", 200),
         _s("GET", "/api/admin/permissions/29", 200, auth="user1"),
     ]),
-    Scenario("hdp", "address_refused", "Enforcement: a caller outside the system adminAPI whitelist gets 403 "
+    Scenario(KEY, "address_refused", "Enforcement: a caller outside the system adminAPI whitelist gets 403 "
              "(the emulator trusts X-Forwarded-For here)", [
         _s("POST", _HDP_SYSTEM, 201, json={"adminAPI": [{"startAddress": "203.0.113.10"}]}),
         _s("GET", _HDP_SYSTEM, 200, headers={"X-Forwarded-For": "203.0.113.10"}),
@@ -86,7 +89,7 @@ SCENARIOS = [
         _s("GET", _HDP_TENANTS, 403, headers={"X-Forwarded-For": "198.51.100.20"}),
         _s("GET", _HDP_TENANTS, 200, headers={"X-Forwarded-For": "203.0.113.10"}),
     ]),
-    Scenario("hdp", "errors", "Error answers: credentials, permissions, unknown ids, invalid documents, routing", [
+    Scenario(KEY, "errors", "Error answers: credentials, permissions, unknown ids, invalid documents, routing", [
         _s("GET", _HDP_SYSTEM, 401, auth=None),
         _s("GET", _HDP_SYSTEM, 401, auth="bad-password"),
         _s("GET", _HDP_SYSTEM, 403, auth="viewer"),

@@ -1,11 +1,11 @@
 """Talend Cloud: the IP allowlist API, under both /v1/management/ip-allowlist and /security/ip-allowlist, and the
 service-account token endpoint POST /security/oauth/token."""
 
-from ..base import Vendor
+from ..base import Vendor, folder_key
 from . import aliases, auth, config, demo, errors, handlers, models
 
 VENDOR = Vendor(
-    key="talend",
+    key=folder_key(__name__),  # the folder's name
     title="Talend Cloud",
     handlers=handlers.HANDLERS,
     config_schema=config.CONFIG_SCHEMA,

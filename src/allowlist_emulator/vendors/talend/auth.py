@@ -39,6 +39,7 @@ def _service_account(ctx: Ctx) -> None:
 
 
 def authenticate(ctx: Ctx) -> None:
+    assert ctx.op is not None  # the router authenticates a request to an operation
     if SERVICE_ACCOUNT_SCHEME in ctx.op.security_schemes:
         return _service_account(ctx)
     scheme, _, value = ctx.request.headers.get("Authorization", "").partition(" ")
@@ -53,7 +54,7 @@ def authenticate(ctx: Ctx) -> None:
         if ctx.time() >= token.expires:
             raise e.error(401, "Authorization: the service-account token has expired; request a new one at "
                           "POST /security/oauth/token", headers=dict(_CHALLENGE))
-        if ctx.op.path.startswith(LEGACY_PREFIX):
+        if ctx.op is not None and ctx.op.path.startswith(LEGACY_PREFIX):
             raise e.error(401, "Authorization: service-account tokens are accepted only by the version-agnostic "
                           "endpoints (/security/ip-allowlist...), not by /v1/management/...", headers=dict(_CHALLENGE))
     ctx.identity = token

@@ -1,7 +1,9 @@
 """The built-in demo identities (see the README) and the production-like base URL the shipped cassettes record."""
 
+from typing import Any
+
 # What a client needs, for the emulator's built-in demo identities (no config file needed).
-CREDENTIALS = {
+CREDENTIALS: dict[str, Any] = {
     "token": "talend-admin-token",
     "no_permission_token": "talend-no-permission-token",
     "headers": {"Authorization": "Bearer talend-admin-token"},

@@ -12,15 +12,18 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base import folder_key
 from ...engine import errors as kinds
 from ...engine.context import Ctx, json_response
 from ...engine.errors import ApiError
 from ...engine.spec import vendor_spec
 
+KEY = folder_key(__name__)  # this folder's vendor
+
 
 @lru_cache(maxsize=None)
 def messages() -> dict[int, str]:
-    return {int(entry["status"]): entry["message"] for entry in vendor_spec("talend").error_codes}
+    return {int(entry["status"]): entry["message"] for entry in vendor_spec(KEY).error_codes}
 
 
 def message(status: int) -> str:

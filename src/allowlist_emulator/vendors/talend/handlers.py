@@ -10,7 +10,7 @@ from ...engine.context import Ctx, json_response
 
 
 def _entry_id(ctx: Ctx) -> str:
-    return ctx.path.get("ipEntryId", ctx.path.get("id"))
+    return ctx.path["ipEntryId"] if "ipEntryId" in ctx.path else ctx.path["id"]
 
 
 def get_policy(ctx: Ctx) -> web.Response:

@@ -25,9 +25,10 @@ Configuration, from ``vendors: {talend: {...}}`` in the ``--config`` YAML (every
 Demo tokens (always there): ``talend-admin-token`` (has "Users - Management"), ``talend-no-permission-token`` (none).
 Demo service accounts (always there): ``talend-service-account`` / ``talend-service-secret``, holding "Users -
 Management" and "Service Account - Manage"; ``talend-no-token-service-account`` / ``talend-no-token-secret``, without
-"Service Account - Manage", whose token request answers 403. ``POST /security/oauth/token`` with its Basic credentials issues a JWT-shaped bearer token that lives 30
-minutes of the namespace's emulator clock and is accepted by the ``/security/...`` paths only ("service accounts are
-supported only by the new version-agnostic endpoints"); ``/v1/management/...`` answers it 401.
+"Service Account - Manage", whose token request answers 403. ``POST /security/oauth/token`` with its Basic credentials
+issues a JWT-shaped bearer token that lives 30 minutes of the namespace's emulator clock and is accepted by the
+``/security/...`` paths only ("service accounts are supported only by the new version-agnostic endpoints");
+``/v1/management/...`` answers it 401.
 
 Every write builds the new state first and stores it only when every check passed, so a rejected request changes
 nothing. Checks run in this order: address syntax (400), existence (404, or 409 for a second create), the IP limit
@@ -327,7 +328,7 @@ class TalendModel:
         state after every update, then store. Entries keep their place."""
         self._check_limit(len(policy.entries), 402)
         changes = [(where, Entry(entry_id, item["ip"], str(item.get("description") or ""), block))
-                   for (where, block, item), entry_id in zip(parsed, ids)]
+                   for (where, block, item), entry_id in zip(parsed, ids, strict=True)]
         updated = {entry.id: entry for _, entry in changes}
         others = [entry for entry_id, entry in policy.entries.items() if entry_id not in updated]
         self._check_duplicates(changes, others, 400)
@@ -344,8 +345,9 @@ class TalendModel:
         if self.policy is not None:
             raise e.error(409, "an IP allowlist configuration already exists")
         entries = self._new_entries(parsed, [], dup_status=409, limit_status=402)
-        self._store(Policy(body["enabled"], body.get("description", ""), entries))
-        return self.policy.to_json()
+        policy = Policy(body["enabled"], body.get("description", ""), entries)
+        self._store(policy)
+        return policy.to_json()
 
     def update_policy(self, body: Mapping) -> dict:
         """PUT: the body's ``ips`` join the stored ones ("you add IPs to the existing IP allowlist"); ``enabled`` is
@@ -376,8 +378,9 @@ class TalendModel:
         entries = {entry_id: updated.get(entry_id, entry) for entry_id, entry in policy.entries.items()}
         entries.update(added)
         description = body["description"] if "description" in body else policy.description
-        self._store(Policy(body["enabled"], description, entries))
-        return self.policy.to_json()
+        new_policy = Policy(body["enabled"], description, entries)
+        self._store(new_policy)
+        return new_policy.to_json()
 
     def delete_policy(self) -> None:
         self._store(None)
@@ -421,7 +424,7 @@ class TalendModel:
     def update_ip(self, entry_id: str, item: Mapping) -> dict:
         parsed = [("ip", parse_ip(item.get("ip"), "ip"), item)]
         self.get_ip(entry_id)
-        return self._apply_updates(self.policy, parsed, [entry_id])[0].to_json()
+        return self._apply_updates(self._require_policy(), parsed, [entry_id])[0].to_json()
 
     def delete_ip(self, entry_id: str) -> None:
         if self.policy is not None and self.policy.entries.pop(entry_id, None) is not None:

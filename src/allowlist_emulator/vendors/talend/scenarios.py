@@ -3,8 +3,11 @@ credentials each step names."""
 
 from __future__ import annotations
 
+from ..base import folder_key
 from ...recording.scenarios import DEFAULT, Call, Scenario, basic, step as _s
 from .demo import CREDENTIALS
+
+KEY = folder_key(__name__)  # this folder's vendor
 
 
 def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
@@ -12,7 +15,7 @@ def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
     policy = {"description": "Allowlist for the Paris office and the VPN egress", "enabled": False,
               "ips": [{"description": "Paris office egress", "ip": "203.0.113.10"}]}
     return [
-        Scenario("talend", f"{name}policy", f"{title}The allowlist configuration: create, read, enable, add IPs, delete", [
+        Scenario(KEY, f"{name}policy", f"{title}The allowlist configuration: create, read, enable, add IPs, delete", [
             _s("GET", prefix, 404),
             _s("POST", prefix, 201, json=policy),
             _s("GET", prefix, 200),
@@ -27,7 +30,7 @@ def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
             _s("DELETE", prefix, 204),
             _s("GET", prefix, 404),
         ]),
-        Scenario("talend", f"{name}ips", f"{title}IP entries: add, list, read, update one and several, delete", [
+        Scenario(KEY, f"{name}ips", f"{title}IP entries: add, list, read, update one and several, delete", [
             _s("POST", prefix, 201, json={"description": "Data Prep users", "enabled": False}),
             _s("POST", ips, 201, json=[{"description": "Data Prep user1", "ip": "230.65.223.167"},
                                        {"description": "Data Prep user2", "ip": "230.65.223.169"}],
@@ -46,7 +49,7 @@ def _talend_crud(prefix: str, name: str, title: str) -> list[Scenario]:
 _TALEND = "/security/ip-allowlist"
 _TALEND_TOKEN_BODY = {"audience": "https://api.eu.cloud.talend.com", "grant_type": "client_credentials"}
 SCENARIOS = _talend_crud(_TALEND, "", "") + _talend_crud("/v1/management/ip-allowlist", "legacy_", "Legacy paths. ") + [
-    Scenario("talend", "errors", "Error answers: tokens, permission, missing configuration, invalid input, routing", [
+    Scenario(KEY, "errors", "Error answers: tokens, permission, missing configuration, invalid input, routing", [
         _s("GET", _TALEND, 401, auth=None),
         _s("GET", _TALEND, 401, auth="bad-token"),
         _s("GET", _TALEND, 403, auth="no-permission"),
@@ -61,7 +64,7 @@ SCENARIOS = _talend_crud(_TALEND, "", "") + _talend_crud("/v1/management/ip-allo
         _s("GET", f"{_TALEND}/ips/not-a-uuid", 404),
         _s("POST", f"{_TALEND}/ips/00000000-0000-4000-8000-000000000000", 405),
     ]),
-    Scenario("talend", "service_account", "A service-account token (Basic id:secret), used on the version-agnostic "
+    Scenario(KEY, "service_account", "A service-account token (Basic id:secret), used on the version-agnostic "
              "paths; the legacy paths refuse it", [
         _s("POST", "/security/oauth/token", 401, auth="bad-service-account", json=_TALEND_TOKEN_BODY),
         _s("POST", "/security/oauth/token", 403, auth="no-token-service-account", json=_TALEND_TOKEN_BODY),

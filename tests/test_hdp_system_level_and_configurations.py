@@ -1,4 +1,4 @@
-"""HDP, second pass (issue 13): what the vendor's other pages say, end to end over HTTP.
+"""HDP, what the vendor's other pages say, end to end over HTTP.
 
 System-level permissions, the system whitelist that exists from the start, the users list by tenant access, no
 conversion between address families (X-Forwarded-For is trusted by the test server), configurations 1-8, the
@@ -13,7 +13,7 @@ import pytest
 
 from allowlist_emulator.engine.spec import vendor_spec
 
-from .test_hdp import ADMIN, CONFIGS, ORGADMIN, SYSTEM, TENANTS, USER, USER1, USERS, VIEWER, _as, _from, code, text
+from .hdp_support import ADMIN, CONFIGS, ORGADMIN, SYSTEM, TENANTS, USER, USER1, USERS, VIEWER, as_user, code, from_address, text
 
 EMPTY = {"managementAPI": [], "adminAPI": [], "dataAccess": [], "webUI": []}
 PERMISSIONS = "/api/admin/permissions"
@@ -36,7 +36,7 @@ def _with_user(hdp, **user) -> None:
 
 @pytest.mark.parametrize("who", [ORGADMIN, USER1])
 def test_mgmtapi_and_ipwhitelist_manage_the_system_whitelist(hdp, client_for, who):
-    caller = _as(hdp, client_for, who)
+    caller = as_user(hdp, client_for, who)
     body = {"dataAccess": [{"startAddress": "10.0.0.1"}]}
     assert caller.get(SYSTEM).status_code == 200
     assert caller.post(SYSTEM, json=body).status_code == 201
@@ -48,7 +48,7 @@ def test_mgmtapi_and_ipwhitelist_manage_the_system_whitelist(hdp, client_for, wh
 def test_system_whitelist_refuses_callers_without_the_permissions(hdp, client_for):
     _with_user(hdp, name="mgmtonly", password="mgmtonly", permissions=[11])
     for who in (VIEWER, ("mgmtonly", "mgmtonly")):
-        caller = _as(hdp, client_for, who)
+        caller = as_user(hdp, client_for, who)
         for method, kwargs in (("get", {}), ("post", {"json": {}}), ("put", {"json": {}}), ("delete", {})):
             response = getattr(caller, method)(SYSTEM, **kwargs)
             assert response.status_code == 403 and code(response) == 222208730, (who, method)
@@ -81,12 +81,12 @@ def test_system_whitelist_exists_from_the_start_with_empty_lists(hdp):
 
 
 def test_initial_and_deleted_system_whitelist_admit_everyone(hdp, client_for):
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "203.0.113.9").get(TENANTS).status_code == 200
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "203.0.113.9").get(TENANTS).status_code == 200
     hdp.put(SYSTEM, json={"adminAPI": [{"startAddress": "192.0.2.1"}]})
-    assert _from(admin, "203.0.113.9").get(TENANTS).status_code == 403
+    assert from_address(admin, "203.0.113.9").get(TENANTS).status_code == 403
     assert hdp.delete(SYSTEM).status_code == 204  # from the test's loopback address
-    assert _from(admin, "203.0.113.9").get(TENANTS).status_code == 200
+    assert from_address(admin, "203.0.113.9").get(TENANTS).status_code == 200
 
 
 def test_system_whitelist_survives_state_round_trip_and_reset(hdp):
@@ -104,7 +104,7 @@ def test_system_whitelist_survives_state_round_trip_and_reset(hdp):
 
 
 def test_users_list_hides_users_of_tenants_the_caller_does_not_administer(hdp, client_for):
-    user1 = _as(hdp, client_for, USER1)
+    user1 = as_user(hdp, client_for, USER1)
     assert user1.post(USER, json={"managementAPI": [{"startAddress": "10.0.0.3"}]}).status_code == 201
     hdp.post(USER, params={"user": "orgadmin"}, json={"adminAPI": [{"startAddress": "10.0.0.4"}]})
     hdp.post(USER, json={"dataAccess": [{"startAddress": "10.0.0.5"}]})  # d2cadmin, tenant 1
@@ -112,7 +112,7 @@ def test_users_list_hides_users_of_tenants_the_caller_does_not_administer(hdp, c
     assert user1.get(USERS).json() == {"appliedWhiteLists": []}
     assert user1.get(USER).status_code == 200  # its own whitelist is still its to read
     # orgadmin administers tenant 2: both of tenant 2's users, not d2cadmin (tenant 1)
-    org = _as(hdp, client_for, ORGADMIN)
+    org = as_user(hdp, client_for, ORGADMIN)
     assert org.get(USERS).json() == {"appliedWhiteLists": [
         {"id": 2, "name": "orgadmin", "protectedResources": ["adminAPI"]},
         {"id": 3, "name": "user1", "protectedResources": ["managementAPI"]},
@@ -125,9 +125,9 @@ def test_users_list_hides_users_of_tenants_the_caller_does_not_administer(hdp, c
 
 def test_mapped_entry_admits_only_the_mapped_client(hdp, client_for):
     hdp.put(SYSTEM, json={"adminAPI": [{"startAddress": "::ffff:10.0.0.1"}]})
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "::ffff:10.0.0.1").get(TENANTS).status_code == 200
-    refused = _from(admin, "10.0.0.1").get(TENANTS)
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "::ffff:10.0.0.1").get(TENANTS).status_code == 200
+    refused = from_address(admin, "10.0.0.1").get(TENANTS)
     assert refused.status_code == 403 and code(refused) == 222208731
     assert text(refused) == "IP address : 10.0.0.1 is not allowed to access adminAPI."
     assert hdp.decide(ip="::ffff:10.0.0.1", resource="adminAPI")["allowed"] is True
@@ -137,23 +137,23 @@ def test_mapped_entry_admits_only_the_mapped_client(hdp, client_for):
 
 def test_ipv4_entry_never_admits_the_mapped_client(hdp, client_for):
     hdp.put(SYSTEM, json={"adminAPI": [{"startAddress": "10.0.0.0", "endAddress": "10.0.0.255"}]})
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "10.0.0.7").get(TENANTS).status_code == 200
-    refused = _from(admin, "::ffff:10.0.0.7").get(TENANTS)
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "10.0.0.7").get(TENANTS).status_code == 200
+    refused = from_address(admin, "::ffff:10.0.0.7").get(TENANTS)
     assert refused.status_code == 403
     assert text(refused) == "IP address : ::ffff:10.0.0.7 is not allowed to access adminAPI."  # reported as sent
     decision = hdp.decide(ip="::ffff:10.0.0.7", resource="adminAPI")
     assert decision["allowed"] is False and decision["ip"] == "::ffff:10.0.0.7"
     # a mapped range: IPv6, so it holds mapped clients only
     hdp.put(SYSTEM, json={"adminAPI": [{"startAddress": "::ffff:10.0.0.0", "endAddress": "::ffff:10.0.0.255"}]})
-    assert _from(admin, "::ffff:10.0.0.7").get(TENANTS).status_code == 200
-    assert _from(admin, "10.0.0.7").get(TENANTS).status_code == 403
+    assert from_address(admin, "::ffff:10.0.0.7").get(TENANTS).status_code == 200
+    assert from_address(admin, "10.0.0.7").get(TENANTS).status_code == 403
 
 
 def test_mapped_loopback_still_bypasses(hdp, client_for):
     hdp.put(SYSTEM, json={"adminAPI": [{"startAddress": "192.0.2.1"}]})
-    admin = _as(hdp, client_for, ADMIN)
-    assert _from(admin, "::ffff:127.0.0.1").get(TENANTS).status_code == 200
+    admin = as_user(hdp, client_for, ADMIN)
+    assert from_address(admin, "::ffff:127.0.0.1").get(TENANTS).status_code == 200
     assert hdp.decide(ip="::ffff:127.0.0.1", resource="adminAPI")["allowed"] is True
 
 
@@ -206,7 +206,7 @@ def test_writes_to_1_to_7_are_stored_and_change_nothing_else(hdp, client_for, co
     assert others == {**DEFAULTS, config_id: value}
     assert hdp.control("GET", "/state").json()["vendors"]["hdp"]["configurations"][str(config_id)] == value
     # enforcement is untouched: filtering (8) still on
-    assert _from(_as(hdp, client_for, ADMIN), "203.0.113.9").get(TENANTS).status_code == 403
+    assert from_address(as_user(hdp, client_for, ADMIN), "203.0.113.9").get(TENANTS).status_code == 403
 
 
 @pytest.mark.parametrize("config_id, value, problem", [
@@ -228,12 +228,12 @@ def test_configuration_values_are_checked_per_id(hdp, config_id, value, problem)
 
 def test_configurations_need_administrator_or_configurations_22(hdp, client_for):
     _with_user(hdp, name="configurer", password="configurer", permissions=[22])
-    configurer = _as(hdp, client_for, ("configurer", "configurer"))
+    configurer = as_user(hdp, client_for, ("configurer", "configurer"))
     assert configurer.get(CONFIGS).status_code == 200
     assert configurer.put(f"{CONFIGS}/1", json={"value": ":"}).json()["value"] == ":"
     assert configurer.get(SYSTEM).status_code == 403  # 22 is not a whitelist permission
     for who in (ORGADMIN, USER1, VIEWER):
-        caller = _as(hdp, client_for, who)
+        caller = as_user(hdp, client_for, who)
         assert caller.get(CONFIGS).status_code == 403
         assert caller.get(f"{CONFIGS}/4").status_code == 403
         assert caller.put(f"{CONFIGS}/4", json={"value": "x"}).status_code == 403
@@ -248,7 +248,7 @@ def test_configurations_seed_from_config():
 
     model = HdpModel.seeded({"configurations": {1: "|", 8: "false"}}, None, Clock())
     assert model.configuration(1)["value"] == "|" and model.filtering == "false"
-    with pytest.raises(ValueError, match="configurations.3"):
+    with pytest.raises(ValueError, match=r"configurations.3"):
         HdpModel.seeded({"configurations": {3: "2"}}, None, Clock())
     with pytest.raises(ValueError, match="9 is not a configuration id"):
         HdpModel.seeded({"configurations": {9: "x"}}, None, Clock())
@@ -262,8 +262,8 @@ def test_permissions_list_as_documented(hdp, client_for):
         11: "MgmtAPI", 12: "Administrator", 22: "Configurations", 29: "IPWhiteList"}
     assert [p["id"] for p in listed] == sorted(by_id)
     # Administrator (12) or MgmtAPI (11) [doc]
-    assert _as(hdp, client_for, USER1).get(PERMISSIONS).json()["permissions"] == listed
-    refused = _as(hdp, client_for, VIEWER).get(PERMISSIONS)
+    assert as_user(hdp, client_for, USER1).get(PERMISSIONS).json()["permissions"] == listed
+    refused = as_user(hdp, client_for, VIEWER).get(PERMISSIONS)
     assert refused.status_code == 403 and code(refused) == 222208730
 
 

@@ -165,7 +165,7 @@ def _is_json(content_type: str | None, body: bytes) -> bool:
 
 
 def _is_form(content_type: str | None) -> bool:
-    return bool(content_type) and "x-www-form-urlencoded" in content_type.lower()
+    return content_type is not None and "x-www-form-urlencoded" in content_type.lower()
 
 
 class Redactor:

@@ -1,4 +1,4 @@
-"""CodeArts Repo, second pass (issue 13): signatures beside tokens, the vendor's own samples against the response
+"""CodeArts Repo: signatures beside tokens, the vendor's own samples against the response
 schemas, string-typed numbers from older pages, the create schema, and a RepositoryId example that reaches a
 repository. Over real HTTP (raw requests and the official SDK, unchanged).
 """
@@ -18,8 +18,7 @@ from allowlist_emulator.engine.spec import vendor_spec
 from allowlist_emulator.recording.drift import response_problems
 from allowlist_emulator.vendors.codearts import signing
 
-from .test_codearts_sdk import make_client
-from .test_codearts_signing import Signed, _apigw
+from .codearts_support import Signed, apigw_error, make_client
 
 TENANT = "/v4/tenant/trusted-ip-addresses"
 REPO = "/v4/projects/{}/trusted-ip-addresses"
@@ -45,10 +44,10 @@ def _send(signed: Signed, prepared, **extra_headers) -> requests.Response:
 
 
 def test_bad_signature_beside_a_valid_token_is_401(signed):
-    method, url, headers, body = signed.prepare()
+    _method, url, headers, _body = signed.prepare()
     tampered = dict(headers, Authorization=headers["Authorization"][:-4] + "0000")
     response = requests.get(url, headers={**tampered, **TOKEN}, timeout=10)
-    _apigw(response, "verify aksk signature fail")
+    apigw_error(response, "verify aksk signature fail")
     # the token alone works, and so does a correct signature beside it
     assert requests.get(url, headers={"X-Emulator-Namespace": signed.namespace, **TOKEN}, timeout=10).status_code == 200
     assert _send(signed, signed.prepare(), **TOKEN).status_code == 200
@@ -62,7 +61,7 @@ def test_bad_signature_beside_a_valid_token_is_401(signed):
 def test_broken_signer_beside_a_valid_token_never_passes(signed, authorization, piece):
     headers = {"X-Emulator-Namespace": signed.namespace, "X-Sdk-Date": signing.format_date(signed.now()),
                "Authorization": authorization, **TOKEN}
-    _apigw(requests.post(f"{signed.url}{TENANT}", headers=headers, json={"ip_start": "1.1.1.1"}, timeout=10), piece)
+    apigw_error(requests.post(f"{signed.url}{TENANT}", headers=headers, json={"ip_start": "1.1.1.1"}, timeout=10), piece)
     listed = requests.get(f"{signed.url}{TENANT}", headers={"X-Emulator-Namespace": signed.namespace, **TOKEN}, timeout=10)
     assert listed.json() == []  # nothing stored
 
@@ -71,7 +70,7 @@ def test_stale_signature_beside_a_valid_token_is_401(signed):
     from datetime import timedelta
 
     prepared = signed.prepare(when=signed.now() - timedelta(minutes=16))
-    _apigw(_send(signed, prepared, **TOKEN), "signature expired")
+    apigw_error(_send(signed, prepared, **TOKEN), "signature expired")
 
 
 def test_other_authorization_schemes_beside_a_token_are_ignored(signed):
@@ -79,7 +78,7 @@ def test_other_authorization_schemes_beside_a_token_are_ignored(signed):
     assert requests.get(f"{signed.url}{TENANT}", headers=headers, timeout=10).status_code == 200
     # without a token, any Authorization must be a valid signature
     del headers["X-Auth-Token"]
-    _apigw(requests.get(f"{signed.url}{TENANT}", headers=headers, timeout=10), "verify aksk signature fail")
+    apigw_error(requests.get(f"{signed.url}{TENANT}", headers=headers, timeout=10), "verify aksk signature fail")
 
 
 def test_valid_signature_acts_as_the_token_identity(signed):
@@ -88,7 +87,7 @@ def test_valid_signature_acts_as_the_token_identity(signed):
     refused = _send(signed, signed.prepare(), **{"X-Auth-Token": "codearts-no-permission-token"})
     assert refused.status_code == 403 and refused.json()["error_code"] == "CH.004403"
     unknown = _send(signed, signed.prepare(), **{"X-Auth-Token": "nope"})
-    _apigw(unknown, "decrypt token fail")
+    apigw_error(unknown, "decrypt token fail")
 
 
 def test_official_sdk_with_a_wrong_sk_fails_even_with_a_valid_token(server):
@@ -105,9 +104,9 @@ def test_official_sdk_with_a_wrong_sk_fails_even_with_a_valid_token(server):
 
 def test_bad_signatures_beside_a_token_count_towards_the_lock(signed):
     for _ in range(5):
-        method, url, headers, body = signed.prepare(sk="wrong")
-        _apigw(requests.get(url, headers={**headers, **TOKEN}, timeout=10), "verify aksk signature fail")
-    _apigw(_send(signed, signed.prepare(), **TOKEN), "reach the limit")
+        _method, url, headers, _body = signed.prepare(sk="wrong")
+        apigw_error(requests.get(url, headers={**headers, **TOKEN}, timeout=10), "verify aksk signature fail")
+    apigw_error(_send(signed, signed.prepare(), **TOKEN), "reach the limit")
 
 
 # -- 10. the response schemas accept the vendor's samples; the emulator keeps the SDK's form ------------------------------

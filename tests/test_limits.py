@@ -44,7 +44,7 @@ def test_the_journal_keeps_the_last_journal_limit_requests():
         session = requests.Session()
         session.headers.update({"X-Emulator-Namespace": "journal", "Authorization": "Bearer talend-admin-token"})
         big = b'{"description": "' + b"x" * 200_000 + b'"}'
-        for i in range(40):
+        for _i in range(40):
             session.post(server.url + "/security/ip-allowlist", data=big, headers={"Content-Type": "application/json"})
         journal = session.get(server.url + "/_emulator/requests").json()
         assert journal["limit"] == 25 and journal["count"] == 25
@@ -61,7 +61,7 @@ def test_the_journal_does_not_hold_whole_bodies():
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        for i in range(400):
+        for _i in range(400):
             body = os.urandom(256 * 1024)  # a distinct object each time, freed unless the journal keeps it
             journal.record("ns", "talend", "addIps", "POST", "/x", "", 400, 1.0, "127.0.0.1", body)
             del body
