@@ -204,7 +204,7 @@ def test_a_dropped_trigger_means_validation_even_with_the_marker_set(tmp_path):
     edit(path, "DROP TRIGGER edited_entries_update",
          "UPDATE entries SET value = json_set(value, '$.ip_start', 'not-an-address') WHERE vendor = 'codearts' AND seq = 0")
     assert marker(path) == "1"  # the edit went unnoticed by the file ...
-    with pytest.raises(StateFileError, match="vendors.codearts"):  # ... but not by start-up
+    with pytest.raises(StateFileError, match=r"vendors\.codearts"):  # ... but not by start-up
         Emulator(Options(state_file=str(path)))
 
 
@@ -367,5 +367,5 @@ def test_rows_of_a_vendor_not_served_are_not_vouched_for(tmp_path):
     edit(path, "UPDATE entries SET value = json_set(value, '$.ip', '10.0.0.999') WHERE vendor = 'talend' AND seq = 0")
     Emulator(Options(vendors=("b2core",), state_file=str(path))).state_file.close()
     assert marker(path) == "0"
-    with pytest.raises(StateFileError, match="vendors.talend"):
+    with pytest.raises(StateFileError, match=r"vendors\.talend"):
         Emulator(Options(state_file=str(path)))

@@ -214,7 +214,7 @@ def rebuild(rest: Any, rows: Mapping[str, tuple[list[str], list[Any]]], where: s
         marker = rest.get(ROWS)
         if marker == where and set(rest) <= {ROWS, AS}:
             keys, values = rows.get(where, ((), []))
-            return dict(zip(keys, values)) if rest.get(AS) == "object" else values
+            return dict(zip(keys, values, strict=True)) if rest.get(AS) == "object" else values
         if rest.get(ROW) == where and len(rest) == 1:
             keys, values = rows.get(where, ((), []))
             return values[0] if values else None

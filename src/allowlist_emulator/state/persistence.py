@@ -38,6 +38,7 @@ import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 from urllib.parse import quote
@@ -286,7 +287,7 @@ class StateFile:
                             "'[' || group_concat(value, ',') || ']' FROM entries "
                             f"WHERE vendor IN ({served}) GROUP BY namespace, vendor, collection, seq / ?",
                             (CHUNK, *vendors, CHUNK))
-        chunks: dict[tuple[str, str, str], list[tuple[int, list, list, list]]] = {}
+        chunks: dict[tuple[str, str, str], list[tuple[int, str, str, str]]] = {}  # JSON texts: keys, seqs, values
         for namespace, vendor, collection, bucket, keys, order, values in cursor:
             if (namespace, vendor) in rests:
                 chunks.setdefault((namespace, vendor, collection), []).append((bucket, keys, order, values))
@@ -299,7 +300,7 @@ class StateFile:
                 keys += more_keys
                 order += more_order
                 values += more_values
-            if any(a > b for a, b in zip(order, order[1:])):
+            if any(a > b for a, b in pairwise(order)):
                 places = sorted(range(len(order)), key=order.__getitem__)
                 keys, values = [keys[i] for i in places], [values[i] for i in places]
             rows.setdefault((namespace, vendor), {})[collection] = (keys, values)

@@ -26,6 +26,7 @@ identities and the AK failure counters are not part of it.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -406,7 +407,7 @@ class CodeArtsModel:
         target._indexes.clear()
         if rules:
             self.next_id = max(self.next_id, max(rules) + 1)
-        if any(a > b for a, b in zip(rules, list(rules)[1:])):
+        if any(a > b for a, b in pairwise(rules)):
             target.rules = Entries(sorted(rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
