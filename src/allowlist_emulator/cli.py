@@ -221,10 +221,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _delegate(name: str):
     def run(args: argparse.Namespace) -> int:
-        if name == "contract":
-            from .extras import require
-
-            require("contract", "allowlist-emulator contract")
+        if name == "contract":  # it requires the extra itself, after --help (which works without it)
             from .contract.cli import main as contract_main
 
             return contract_main(args.rest)
@@ -250,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
         return int(args.func(args) or 0)
     except MissingExtra as exc:  # one line naming the extra, never a traceback
-        print(f"allowlist-emulator: {exc}", file=sys.stderr)
+        line = str(exc)
+        print(line if line.startswith("allowlist-emulator") else f"allowlist-emulator: {line}", file=sys.stderr)
         return EXIT_USAGE
 
 

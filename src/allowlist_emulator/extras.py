@@ -2,12 +2,16 @@
 
 A command that needs a missing extra stops with one line naming it (exit 2), before doing anything else::
 
-    allowlist-emulator contract: needs the 'contract' extra (schemathesis is not installed): pip install 'allowlist-emulator[contract]'
+    allowlist-emulator contract needs the 'contract' extra (schemathesis is not installed): pip install 'allowlist-emulator[contract]'
+
+From a source checkout the line gives ``pip install -e '<checkout>[contract]'`` first.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import shlex
+from pathlib import Path
 
 #: extra → the top-level modules it provides (pyproject.toml's [project.optional-dependencies])
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -22,8 +26,23 @@ class MissingExtra(RuntimeError):
 
     def __init__(self, extra: str, feature: str, module: str):
         self.extra, self.feature, self.module = extra, feature, module
-        super().__init__(f"{feature} needs the '{extra}' extra ({module} is not installed): "
-                         f"pip install 'allowlist-emulator[{extra}]'")
+        super().__init__(f"{feature} needs the '{extra}' extra ({module} is not installed): {install_command(extra)}")
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (an editable install), or None for an installed wheel."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "allowlist_emulator").is_dir() else None
+
+
+def install_command(extra: str) -> str:
+    """How to add ``extra``: from the checkout this runs from (``pip install -e``), and from an index."""
+    index = f"pip install 'allowlist-emulator[{extra}]'"
+    root = checkout()
+    if root is None:
+        return index
+    target = f".[{extra}]" if root == Path.cwd().resolve() else f"{root}[{extra}]"
+    return f"pip install -e {shlex.quote(target)} (this checkout), or from an index: {index}"
 
 
 def missing(extra: str) -> str | None:

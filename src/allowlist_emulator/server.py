@@ -16,10 +16,15 @@ from aiohttp import web
 from .app import EMULATOR, Emulator, Options, build_app
 
 
+PROBE_HEADER = "X-Schemathesis-Probe"
+
+
 class MalformedHttp(logging.Filter):
     """aiohttp answers malformed HTTP (a NUL in a header, a Content-Length that is no number) with 400 itself, then logs
     it on ``aiohttp.server`` as an ERROR with a traceback, as if the emulator had failed. It is the client's mistake:
-    one warning line that says what was wrong, no traceback."""
+    one warning line that says what was wrong (``request from 127.0.0.1: malformed HTTP, answered 400 (...)``), no
+    traceback. Schemathesis' capability probe (a NUL in ``X-Schemathesis-Probe-Null``, sent at the start of every
+    contract run) is answered 400 the same way and not logged at all: it is no fault, only a question."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         from aiohttp.http_exceptions import HttpProcessingError
@@ -27,7 +32,10 @@ class MalformedHttp(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
             reason = " ".join(str(exc.message).split()) or type(exc).__name__
-            record.msg, record.args = f"{record.getMessage()}: malformed HTTP, answered 400 ({reason[:200]})", None
+            if PROBE_HEADER in reason:
+                return False
+            where = record.getMessage().replace("Error handling request from", "request from", 1)
+            record.msg, record.args = f"{where}: malformed HTTP, answered 400 ({reason[:200]})", None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["CHECKS", "PHASES", "CheckFailure", "Credentials", "OperationResult", "Result", "make_auth", "run_contract"]
-_WHERE = {"Credentials": "auth", "make_auth": "auth"}
+_WHERE = {"Credentials": "choices", "make_auth": "auth"}
 
 
 def __getattr__(name: str) -> Any:

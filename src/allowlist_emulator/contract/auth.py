@@ -11,27 +11,12 @@ run against the emulator needs only ``--url``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
 from requests.auth import AuthBase, _basic_auth_str
 
-
-@dataclass(frozen=True)
-class Credentials:
-    """Everything the CLI's auth options can carry. Unused fields are ignored by the vendor's adapter."""
-
-    token: str | None = None  # a bearer token or another token header
-    user: str | None = None
-    password: str | None = None
-    ak: str | None = None  # access key (request signing)
-    sk: str | None = None  # secret key (request signing)
-    client_id: str | None = None  # OAuth client credentials
-    client_secret: str | None = None
-
-    def merged(self, **overrides: Any) -> "Credentials":
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+from .choices import Credentials  # here too, since the adapters take it
 
 
 def __getattr__(name: str) -> Any:

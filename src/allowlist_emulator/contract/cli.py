@@ -11,8 +11,8 @@ import sys
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from .auth import Credentials, make_auth, options_help, unused_options
-from .runner import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, NamespaceConflict, run_contract, url_namespace, vendors
+from ..extras import MissingExtra, missing, require
+from .choices import CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, Credentials, NamespaceConflict, url_namespace, vendors
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,17 +25,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
+    absent = missing("contract")
+    description = "Run the vendor's contract suite (schemathesis, driven by specs/<vendor>.yaml) against BASE."
+    if absent is not None:
+        description += " " + str(MissingExtra("contract", "A run", absent)) + "."
     p = _Parser(
         prog="allowlist-emulator contract",
-        description="Run the vendor's contract suite (schemathesis, driven by specs/<vendor>.yaml) against BASE.",
+        description=description,
         epilog="Checks: " + "; ".join(f"{name}: {text}" for name, text in CHECKS.items()),
     )
     p.add_argument("vendor", choices=vendors())
     p.add_argument("--url", required=True, metavar="BASE",
-                   help="where the vendor's paths start (for a vendor served below a mount, the mount "
-                        "included: the URL the serve banner shows)")
+                   help="where the vendor's paths start; against an emulator its root will do (the vendor's base, "
+                        "e.g. B2Core's /b2core, is read from /_emulator/health)")
     auth = p.add_argument_group("credentials (default: the emulator's demo identities)")
-    helps = options_help()
+    helps = {} if absent is not None else _options_help()
     for name in Credentials.__dataclass_fields__:
         auth.add_argument("--" + name.replace("_", "-"), help=helps.get(name, "(no vendor uses it)"))
     p.add_argument("--allow-writes", action="store_true",
@@ -68,11 +72,22 @@ def _hypothesis_home_out_of_cwd() -> None:
     set_hypothesis_home_dir(cache)
 
 
+def _options_help() -> dict[str, str]:
+    from .auth import options_help
+
+    return options_help()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse (``--help`` works without the 'contract' extra), then require the extra (:class:`MissingExtra`, which the
+    top-level CLI prints as one line), then run."""
     try:
         args = parser().parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    require("contract", "allowlist-emulator contract")
+    from .auth import make_auth, unused_options
+    from .runner import run_contract
 
     def usage(message: str) -> int:
         print(f"allowlist-emulator contract: {message}", file=sys.stderr)

@@ -31,41 +31,11 @@ import requests
 from ..engine.spec import vendor_spec
 from ..state.namespaces import split_namespace_path
 from .auth import Credentials, VendorAuth, make_auth
+from .choices import (CHECKS, DEFAULT_MAX_EXAMPLES, PHASES, SCHEMATHESIS_CHECKS, NamespaceConflict,
+                      url_namespace, vendors)
 from .safety import GuardedAuth, RestoreReport, make_safety
 
 NAMESPACE_HEADER = "X-Emulator-Namespace"
-
-#: The schemathesis checks the suite runs, and what each one means (docs/contract.md repeats this).
-SCHEMATHESIS_CHECKS: dict[str, str] = {
-    "not_a_server_error": "no 5xx answer, whatever was sent",
-    "status_code_conformance": "every status is one the spec declares for the operation",
-    "content_type_conformance": "the Content-Type is one the spec declares for that status",
-    "response_headers_conformance": "required response headers (e.g. CodeArts X-Total) are present and valid",
-    "response_schema_conformance": "the body validates against the spec's schema (required fields, types, error envelope)",
-    "negative_data_rejection": "requests that break the spec's schema are refused with 4xx",
-    "ignored_auth": "operations that declare security refuse requests without or with wrong credentials",
-    "use_after_free": "a deleted resource is no longer reachable (stateful phase)",
-    "ensure_resource_availability": "a created resource is reachable right after creation (stateful phase)",
-    "positive_data_acceptance": "requests that follow the spec's schema are accepted with 2xx (or a declared 4xx)",
-    "missing_required_header": "a request without a required header (e.g. Authorization) is refused with 4xx",
-    "unsupported_method": "a method the path does not declare is answered 405",
-    "allow_header_conformance": "a 405 carries an Allow header listing exactly the path's methods",
-    "object_level_authorization": "what one identity created another identity cannot read (with a second identity)",
-}
-#: ... every one of them is run (schemathesis's ``--checks all``), plus the project's own (probes.py): malformed addresses in the documented request examples get a 4xx.
-CHECKS: dict[str, str] = {
-    **SCHEMATHESIS_CHECKS,
-    "invalid_address_rejection": "a write with a malformed address (e.g. 10.20.30.256) is refused with 4xx (needs --allow-writes)",
-}
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
-DEFAULT_MAX_EXAMPLES = 20
-
-
-def vendors() -> tuple[str, ...]:
-    """The vendors with a contract suite: every registered one whose folder has a ``contract.py``."""
-    from ..vendors import REGISTRY
-
-    return tuple(key for key, vendor in REGISTRY.items() if vendor.has("contract"))
 
 
 def __getattr__(name: str):
@@ -102,25 +72,61 @@ class Expectation:
         return failure.check == self.check and bool(failure.response) and bool(self.answer.search(failure.response))
 
 
+def _fidelity_sources(op) -> list[tuple[str, list]]:
+    """Where an operation's expected findings are written: its own ``x-fidelity``, and that of every part it takes
+    (its request body, any schema inside the body, its parameters and their schemas). A rule written once on a shared
+    part (a request body, an address schema) applies to every operation that has the part."""
+    raw = op.raw
+    sources = [(op.operation_id, raw.get("x-fidelity") or [])]
+    seen: set[int] = set()
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            entries = node.get("x-fidelity")
+            if isinstance(entries, list) and entries:
+                sources.append((where, entries))
+            for key, child in node.items():
+                if key not in ("x-fidelity", "examples", "example", "default", "const", "enum"):
+                    walk(child, where)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, where)
+
+    walk(raw.get("requestBody") or {}, "requestBody")
+    for param in raw.get("parameters") or []:
+        walk(param, f"parameter {param.get('name')}")
+    return sources
+
+
 def expectations(spec) -> dict[str, tuple[Expectation, ...]]:
-    """Per operationId, the expected check failures its ``x-fidelity`` lists. A malformed entry raises ValueError."""
+    """Per operationId, the expected check failures its ``x-fidelity`` lists (with those of its request body and
+    parameters, see :func:`_fidelity_sources`). A malformed entry raises ValueError."""
     found: dict[str, tuple[Expectation, ...]] = {}
+    compiled: dict[tuple[str, str], Expectation] = {}  # one Expectation per rule, shared by its operations
     for op in spec.operations:
-        items = []
-        for entry in op.raw.get("x-fidelity") or []:
-            keys = {"check", "answer", "reason"} & set(entry)
-            if not keys:
-                continue
-            where = f"specs/{spec.vendor}.yaml {op.operation_id} x-fidelity {entry.get('gap', '')[:60]!r}"
-            if keys != {"check", "answer", "reason"} or not all(isinstance(entry[k], str) and entry[k] for k in keys):
-                raise ValueError(f"{where}: an expected finding needs check, answer and reason (non-empty strings)")
-            if entry["check"] not in SCHEMATHESIS_CHECKS:
-                raise ValueError(f"{where}: unknown check {entry['check']!r}")
-            try:
-                pattern = re.compile(entry["answer"])
-            except re.error as exc:
-                raise ValueError(f"{where}: answer is not a regular expression: {exc}") from None
-            items.append(Expectation(entry["check"], pattern, entry["reason"], entry.get("gap", "")))
+        items: list[Expectation] = []
+        for source, entries in _fidelity_sources(op):
+            for entry in entries:
+                keys = {"check", "answer", "reason"} & set(entry)
+                if not keys:
+                    continue
+                where = f"specs/{spec.vendor}.yaml {op.operation_id} ({source}) x-fidelity {entry.get('gap', '')[:60]!r}"
+                if keys != {"check", "answer", "reason"} or not all(isinstance(entry[k], str) and entry[k] for k in keys):
+                    raise ValueError(f"{where}: an expected finding needs check, answer and reason (non-empty strings)")
+                if entry["check"] not in SCHEMATHESIS_CHECKS:
+                    raise ValueError(f"{where}: unknown check {entry['check']!r}")
+                key = (entry["check"], entry["answer"])
+                if key not in compiled:
+                    try:
+                        pattern = re.compile(entry["answer"])
+                    except re.error as exc:
+                        raise ValueError(f"{where}: answer is not a regular expression: {exc}") from None
+                    compiled[key] = Expectation(entry["check"], pattern, entry["reason"], entry.get("gap", ""))
+                if compiled[key] not in items:
+                    items.append(compiled[key])
         if items:
             found[op.operation_id] = tuple(items)
     return found
@@ -171,6 +177,7 @@ class Result:
     interrupted: bool = False
     elapsed: float = 0.0
     identity: str = ""
+    stopped: str = ""  # why the run stopped before sending a request (unreachable target, wrong base URL)
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -191,6 +198,7 @@ class Result:
     @property
     def ok(self) -> bool:
         return (not self.failures and not self.errors and not self.interrupted and not self.untested
+                and not self.stopped
                 and (self.restore is None or self.restore.ok))
 
     @property
@@ -205,6 +213,8 @@ class Result:
         return [f for f in self.failures if f.check == check]
 
     def summary(self, details: bool = True) -> str:
+        if self.stopped:
+            return f"contract {self.vendor} against {self.base_url}\n\nFAILED: nothing was run: {self.stopped}"
         target = f"{self.base_url} ({'emulator, namespace ' + str(self.namespace) if self.emulator else 'live target'})"
         lines = [
             f"contract {self.vendor} against {target}",
@@ -257,16 +267,6 @@ class Result:
         return "\n".join(lines)
 
 
-class NamespaceConflict(ValueError):
-    """``namespace`` and the target name different namespaces (a ``/_ns/<name>`` base URL, a listener's port)."""
-
-
-def url_namespace(base_url: str) -> str | None:
-    """The namespace a base URL selects by its path (``http://host/_ns/<name>/...``), or None."""
-    parts = split_namespace_path(urlsplit(base_url).path)
-    return parts[0] if parts is not None else None
-
-
 def detect_emulator(base_url: str, vendor: str, timeout: float = 5.0, verify: bool | str = True) -> dict | None:
     """The emulator's health document when ``base_url``'s origin answers ``GET /_emulator/health`` like one."""
     parts = urlsplit(base_url)
@@ -305,6 +305,264 @@ def _config(base_url: str, seed: int, max_examples: int, phases: Sequence[str], 
     return SchemathesisConfig.from_dict(data)
 
 
+@dataclass
+class Target:
+    """Where a run goes, as the target itself says: an emulator (its health document) or a live deployment."""
+
+    base_url: str
+    emulator: bool
+    namespace: str | None
+    headers: dict[str, str]
+    health: dict | None = None
+    note: str = ""  # what was found out (printed): e.g. the base read from /_emulator/health
+    error: str = ""  # why the run cannot start: nothing is sent then
+
+
+def _check_choices(vendor: str, phases: Sequence[str]) -> None:
+    if vendor not in vendors():
+        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(vendors())}")
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
+
+
+def _unreachable(base_url: str, timeout: float, verify: bool | str) -> str | None:
+    """Why nothing at ``base_url`` answers (connection refused, no such host, TLS), or None when something does."""
+    try:
+        requests.get(base_url, timeout=min(timeout, 10.0), verify=verify, allow_redirects=False).close()
+    except requests.exceptions.SSLError as exc:
+        return f"TLS with {base_url} failed ({_first_line(exc)}); --insecure skips the certificate check"
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return f"nothing answers at {base_url} ({_first_line(exc)})"
+    except requests.RequestException:
+        return None
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host"):
+        if marker in text:
+            return marker.lower()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _find_target(vendor: str, base_url: str, namespace: str | None, verify: bool | str, timeout: float) -> Target:
+    """The emulator's health document tells the namespace in force and where it serves ``vendor``: a server root given
+    for a vendor served below a mount (B2Core's ``/b2core``) is completed from it; any other path that is not the
+    vendor's base stops the run, naming the URL to use. Anything that does not answer as an emulator is a live target;
+    one that does not answer at all stops the run before any phase."""
+    health = detect_emulator(base_url, vendor, verify=verify)
+    if health is None:
+        problem = _unreachable(base_url, timeout, verify)
+        return Target(base_url, False, None, {}, error=problem or "")
+    pinned = health["namespace"] if health.get("listener") else None  # a namespace listener's port
+    if pinned is not None and namespace is not None and namespace != pinned:
+        raise NamespaceConflict(f"namespace {namespace!r} and the base URL (a listener of namespace {pinned!r}) name "
+                                f"different namespaces")
+    # a base URL under /_ns/<name> or on a listener has chosen the namespace: the header names it too
+    namespace = url_namespace(base_url) or pinned or namespace or f"contract-{uuid.uuid4().hex[:12]}"
+    target = Target(base_url, True, namespace, {NAMESPACE_HEADER: namespace}, health)
+    if vendor not in health.get("vendors", []):
+        target.error = f"the emulator at {base_url} does not serve {vendor} (it serves {', '.join(health['vendors'])})"
+        return target
+    mount = str((health.get("bases") or {}).get(vendor) or "/").rstrip("/")
+    parts = urlsplit(base_url)
+    in_ns = split_namespace_path(parts.path)
+    prefix = parts.path[: len(parts.path) - len(in_ns[1])] if in_ns else ""
+    path = (in_ns[1] if in_ns else parts.path).rstrip("/")
+    if path == mount:
+        return target
+    wanted = f"{parts.scheme}://{parts.netloc}{prefix.rstrip('/')}{mount}"
+    if path == "":
+        target.base_url = wanted
+        target.note = f"{vendor} is served at {wanted} (its base, from /_emulator/health)"
+    else:
+        target.error = f"the emulator serves {vendor} at {wanted}, not at {base_url}: use --url {wanted}"
+    return target
+
+
+def _select(spec, results: dict[str, OperationResult], operations: Iterable[str] | None, allow_writes: bool,
+            safety) -> list[str]:
+    """Mark the operations left out (not selected, a write in a read-only run, a live-target guard); the rest run."""
+    selected = set(operations) if operations is not None else set(results)
+    for op in spec.operations:
+        if op.operation_id not in selected:
+            results[op.operation_id].excluded = "not selected"
+        elif not allow_writes and op.method != "GET":
+            results[op.operation_id].excluded = "writes need --allow-writes"
+    if safety is not None:
+        try:
+            for op_id, reason in safety.exclusions().items():
+                if op_id in results and not results[op_id].excluded:
+                    results[op_id].excluded = f"live-target guard: {reason}"
+        except requests.RequestException as exc:  # when in doubt, no writes
+            for op in spec.operations:
+                if op.method != "GET" and not results[op.operation_id].excluded:
+                    results[op.operation_id].excluded = f"live-target guard: the enforcement state could not be read ({exc})"
+    return [op_id for op_id, op in results.items() if not op.excluded]
+
+
+def _unexpected_methods(spec, run_ids: list[str], results: dict) -> list[str] | None:
+    """The coverage phase also sends methods a path does not declare (expecting 405). Schemathesis judges "declared"
+    on the filtered schema, so a left-out operation's method would reach the real handler: with any operation left
+    out, only methods the spec uses nowhere are sent that way."""
+    if len(run_ids) == len(results):
+        return None
+    used = {op.method.lower() for op in spec.operations}
+    return sorted({"get", "put", "post", "delete", "options", "patch", "trace", "query"} - used)
+
+
+def _schemathesis_schema(spec, config, run_ids: list[str], auth):
+    """The spec as schemathesis loads it, narrowed to ``run_ids``, with the run's auth adapter; None when empty."""
+    import schemathesis
+
+    from .formats import register as register_formats
+
+    register_formats()
+    if not run_ids:
+        return None
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config)
+    schema = schema.include(operation_id=run_ids)
+    schema.auth.set_from_requests(auth)
+    return schema
+
+
+#: Why schemathesis skipped a phase, in words (its PhaseSkipReason values).
+SKIP_REASONS = {
+    "disabled": "left out (--phases, --no-stateful)",
+    "not_supported": "not supported for this spec",
+    "not_applicable": "no OpenAPI link between the operations run (a read-only run has no create to follow)",
+    "failure_limit_reached": "stopped: the failure limit was reached",
+    "server_unavailable": "stopped: the server stopped answering",
+    "nothing_to_test": "nothing to test",
+    "no_checks_ran": "no check applied to the requests it sent",
+}
+
+
+class _Fold:
+    """Folds schemathesis' events into the run's :class:`Result` (per operation: requests, statuses, phases, failing
+    checks, each matched against the expected findings), and reports each phase's outcome in words."""
+
+    def __init__(self, result: Result, spec, expected_by_op: dict, say: Callable[[str], None], partial: bool):
+        self.result = result
+        self.results = result.operations
+        self.by_label = {f"{op.method} {op.path}": op.operation_id for op in spec.operations}
+        self.expected_by_op = expected_by_op
+        self.say = say
+        self.partial = partial  # some operations are left out
+        self.seen_failures: set[tuple] = set()
+        self.phase_requests: Counter = Counter()
+        self.phase_unexpected: Counter = Counter()
+        self.phase_expected: Counter = Counter()
+        self.scenarios = 0
+        self.last_report = time.monotonic()
+
+    def event(self, event) -> None:
+        from schemathesis.engine import events
+
+        if isinstance(event, events.ScenarioFinished):
+            self.fold(event.recorder, _value(event.phase))
+            self.scenarios += 1
+            if time.monotonic() - self.last_report >= PROGRESS_EVERY:
+                self.last_report = time.monotonic()
+                phase = _value(event.phase)
+                self.say(f"  phase {phase}: {self.phase_requests[phase]} requests so far…")
+        elif isinstance(event, events.NonFatalError):
+            text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
+            if "excluded by filters" in text and self.partial:
+                # A run with operations left out (read-only, --operation, a live-target guard) may leave the stateful
+                # phase without a complete link (create → get/update/delete): nothing to test, not an error.
+                return
+            if text not in self.result.errors:
+                self.result.errors.append(text)
+        elif isinstance(event, events.FatalError):
+            self.result.errors.append(f"fatal: {event.exception!r}")
+        elif isinstance(event, events.Interrupted):
+            self.result.interrupted = True
+        elif isinstance(event, events.PhaseFinished):
+            self.phase_finished(event)
+        elif isinstance(event, events.EngineFinished):
+            for failure in event.failures or []:
+                op_id = self.by_label.get(failure.operation or "", failure.operation or "run")
+                target = self.results.setdefault(op_id, OperationResult(op_id, failure.operation or ""))
+                checks = getattr(failure, "checks", None)
+                target.failures.append(CheckFailure(check=checks[0] if checks else "after_run", operation=op_id,
+                                                    label=failure.operation or "", title=failure.title,
+                                                    message=failure.message, phase="after-run"))
+
+    def phase_finished(self, event) -> None:
+        name = _value(event.phase.name)
+        if name not in PHASES:
+            return  # probing, schema analysis, auth bootstrap: schemathesis' own preparations
+        if _value(event.status) == "skip":
+            reason = _value(getattr(event.phase, "skip_reason", None) or "")
+            self.say(f"  phase {name}: skipped, {SKIP_REASONS.get(reason, reason.replace('_', ' ') or 'nothing to run')}")
+            return
+        requests_sent = self.phase_requests[name]
+        unexpected, expected = self.phase_unexpected[name], self.phase_expected[name]
+        if not requests_sent and name == "stateful" and self.partial:
+            self.say(f"  phase {name}: skipped, {SKIP_REASONS['not_applicable']}")
+            return
+        verdict = (f"FAILED, {unexpected} unexpected finding{'s' * (unexpected != 1)}" if unexpected
+                   else "passed" + (f" ({expected} expected finding{'s' * (expected != 1)}, see x-fidelity)"
+                                    if expected else ""))
+        self.say(f"  phase {name}: {requests_sent} request{'s' * (requests_sent != 1)}, {verdict}")
+
+    def fold(self, recorder, phase: str) -> None:
+        from schemathesis.engine import Status
+
+        for case_id, node in recorder.cases.items():
+            op_id = self.by_label.get(node.value.operation.label)
+            interaction = recorder.interactions.get(case_id)
+            if op_id is None or interaction is None or interaction.response is None:
+                continue
+            op = self.results[op_id]
+            op.cases += 1
+            op.statuses[interaction.response.status_code] += 1
+            op.phases.add(phase)
+            self.phase_requests[phase] += 1
+        for case_id, checks_done in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            label = node.value.operation.label if node is not None else recorder.label
+            for check in checks_done:
+                if check.status != Status.FAILURE or check.failure_info is None:
+                    continue
+                self.failure(check, label, recorder.interactions.get(case_id), phase)
+
+    def failure(self, check, label: str, interaction, phase: str) -> None:
+        failure = check.failure_info.failure
+        label = failure.operation or label
+        op_id = self.by_label.get(label, label)
+        answer = interaction.response if interaction is not None else None
+        record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
+                              message=failure.message.strip(), phase=phase,
+                              reproduce=check.failure_info.code_sample or "",
+                              response=f"{answer.status_code} {answer.content[:65536].decode('utf-8', 'replace')}"
+                              if answer is not None else "")
+        why = next((e for e in self.expected_by_op.get(op_id, ()) if e.covers(record)), None)
+        key = (check.name, op_id, failure.title, failure.message, why)
+        if key in self.seen_failures:
+            return
+        self.seen_failures.add(key)
+        target = self.results.get(op_id)
+        if target is None:
+            target = self.results.setdefault(op_id, OperationResult(op_id, label))
+        if why is None:
+            target.failures.append(record)
+            self.phase_unexpected[phase] += 1
+        else:
+            target.expected.append((record, why))
+            self.phase_expected[phase] += 1
+
+
+PROGRESS_EVERY = 3.0  # seconds between progress lines within a phase
+
+
+def _value(item) -> str:
+    return str(getattr(item, "value", item))
+
+
 def run_contract(
     vendor: str,
     base_url: str,
@@ -323,7 +581,8 @@ def run_contract(
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
-    """Run the contract suite of ``vendor`` against ``base_url`` (where the vendor's spec paths start).
+    """Run the contract suite of ``vendor`` against ``base_url`` (where the vendor's spec paths start; against an
+    emulator its root will do: the vendor's base is read from ``/_emulator/health``).
 
     ``auth``: :class:`Credentials` (missing ones fall back to the demo identities) or a ready adapter.
     Without ``allow_writes`` only GET operations run. With it, every scope the run writes to is snapshotted before
@@ -332,15 +591,13 @@ def run_contract(
     ``namespace``: the ``X-Emulator-Namespace`` to use against an emulator (default: the ``/_ns/<name>`` of
     ``base_url``, else a fresh one per run).
     ``operations``: run only these operationIds.
-    """
-    import schemathesis
-    from schemathesis.engine import Status, events, from_schema
 
-    if vendor not in vendors():
-        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(vendors())}")
-    unknown = [p for p in phases if p not in PHASES]
-    if unknown:
-        raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
+    The steps: check the choices, find the target (:func:`_find_target`), select the operations (:func:`_select`),
+    load the spec into schemathesis (:func:`_schemathesis_schema`), send the address probes, run schemathesis' engine
+    and fold its events (:class:`_Fold`), restore what was written, write the report.
+    """
+    checks = tuple(checks)
+    _check_choices(vendor, phases)
     base_url = base_url.rstrip("/")
     in_url = url_namespace(base_url)
     if in_url is not None and namespace is not None and namespace != in_url:
@@ -348,154 +605,53 @@ def run_contract(
     started = time.monotonic()
     seed = seed if seed is not None else int.from_bytes(uuid.uuid4().bytes[:4], "big")
     say = progress or (lambda _line: None)
-
     spec = vendor_spec(vendor)
-    expected_by_op = expectations(spec)
-    by_label = {f"{op.method} {op.path}": op.operation_id for op in spec.operations}
     results = {op.operation_id: OperationResult(op.operation_id, f"{op.method} {op.path}") for op in spec.operations}
 
-    health = detect_emulator(base_url, vendor, verify=verify)
-    emulator = health is not None
-    headers: dict[str, str] = {}
-    pinned = health["namespace"] if emulator and health.get("listener") else None  # a namespace listener's port
-    if pinned is not None and namespace is not None and namespace != pinned:
-        raise NamespaceConflict(f"namespace {namespace!r} and the base URL (a listener of namespace {pinned!r}) name "
-                         f"different namespaces")
-    if emulator:  # a base URL under /_ns/<name> or on a listener has chosen the namespace: the header names it too
-        namespace = url_namespace(base_url) or pinned or namespace or f"contract-{uuid.uuid4().hex[:12]}"
-        headers[NAMESPACE_HEADER] = namespace
-    else:
-        namespace = None
-
-    adapter = auth if isinstance(auth, VendorAuth) else make_auth(vendor, base_url, auth, headers=headers, verify=verify)
+    target = _find_target(vendor, base_url, namespace, verify, request_timeout)
+    headers = dict(target.headers)
+    adapter = auth if isinstance(auth, VendorAuth) else make_auth(vendor, target.base_url, auth, headers=headers,
+                                                                  verify=verify)
     adapter.add_headers(headers)  # e.g. a token request: tokens are per namespace on an emulator
-    result = Result(vendor=vendor, base_url=base_url, emulator=emulator, namespace=namespace, seed=seed,
-                    allow_writes=allow_writes, phases=tuple(phases), operations=results, identity=adapter.describe())
-    if emulator and vendor not in health.get("vendors", []):
-        result.errors.append(f"the emulator at {base_url} does not serve {vendor} (it serves {', '.join(health['vendors'])})")
-        result.elapsed = time.monotonic() - started
-        _write_report(result, report)
-        return result
+    result = Result(vendor=vendor, base_url=target.base_url, emulator=target.emulator, namespace=target.namespace,
+                    seed=seed, allow_writes=allow_writes, phases=tuple(phases), operations=results,
+                    identity=adapter.describe())
+    if target.note:
+        say(f"contract {vendor}: {target.note}")
+    if target.error:
+        result.stopped = target.error
+        result.errors.append(target.error)
+        for op in results.values():
+            op.excluded = op.excluded or "the run did not start"
+        return _finished(result, started, report)
 
     session = requests.Session()
     session.headers.update(headers)
     session.auth = adapter
     session.verify = verify
-    safety = make_safety(vendor, base_url, session, adapter, live=not emulator) if allow_writes else None
-
-    selected = set(operations) if operations is not None else set(results)
-    for op in spec.operations:
-        if op.operation_id not in selected:
-            results[op.operation_id].excluded = "not selected"
-        elif not allow_writes and op.method != "GET":
-            results[op.operation_id].excluded = "writes need --allow-writes"
-    if safety is not None:
-        try:
-            for op_id, reason in safety.exclusions().items():
-                if op_id in results and not results[op_id].excluded:
-                    results[op_id].excluded = f"live-target guard: {reason}"
-        except requests.RequestException as exc:  # when in doubt, no writes
-            for op in spec.operations:
-                if op.method != "GET" and not results[op.operation_id].excluded:
-                    results[op.operation_id].excluded = f"live-target guard: the enforcement state could not be read ({exc})"
-    run_ids = [op_id for op_id, op in results.items() if not op.excluded]
-
-    # The coverage phase also sends methods a path does not declare (expecting 405). Schemathesis judges "declared"
-    # on the filtered schema, so a left-out operation's method would reach the real handler: with any operation
-    # left out, only methods the spec uses nowhere are sent that way.
-    unexpected = None
-    if len(run_ids) < len(results):
-        used = {op.method.lower() for op in spec.operations}
-        unexpected = sorted({"get", "put", "post", "delete", "options", "patch", "trace", "query"} - used)
-    config = _config(base_url, seed, max_examples, phases, checks, headers, request_timeout, verify, workers,
-                     unexpected)
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config)
-    schema = schema.include(operation_id=run_ids) if run_ids else None
-    if schema is None:
-        result.errors.append("no operation left to run")
-    else:
-        schema.auth.set_from_requests(GuardedAuth(adapter, safety))
-
-    seen_failures: set[tuple] = set()
-
-    def label_of(case) -> str:
-        return case.operation.label
-
-    def fold(recorder, phase: str) -> None:
-        for case_id, node in recorder.cases.items():
-            op_id = by_label.get(label_of(node.value))
-            interaction = recorder.interactions.get(case_id)
-            if op_id is None or interaction is None or interaction.response is None:
-                continue
-            op = results[op_id]
-            op.cases += 1
-            op.statuses[interaction.response.status_code] += 1
-            op.phases.add(phase)
-        for case_id, checks_done in recorder.checks.items():
-            node = recorder.cases.get(case_id)
-            label = label_of(node.value) if node is not None else recorder.label
-            for check in checks_done:
-                if check.status != Status.FAILURE or check.failure_info is None:
-                    continue
-                failure = check.failure_info.failure
-                label = failure.operation or label
-                op_id = by_label.get(label, label)
-                interaction = recorder.interactions.get(case_id)
-                answer = interaction.response if interaction is not None else None
-                record = CheckFailure(check=check.name, operation=op_id, label=label, title=failure.title,
-                                      message=failure.message.strip(), phase=phase,
-                                      reproduce=check.failure_info.code_sample or "",
-                                      response=f"{answer.status_code} {answer.content[:65536].decode('utf-8', 'replace')}"
-                                      if answer is not None else "")
-                why = next((e for e in expected_by_op.get(op_id, ()) if e.covers(record)), None)
-                key = (check.name, op_id, failure.title, failure.message, why)
-                if key in seen_failures:
-                    continue
-                seen_failures.add(key)
-                target = results.get(op_id)
-                if target is None:
-                    target = results.setdefault(op_id, OperationResult(op_id, label))
-                if why is None:
-                    target.failures.append(record)
-                else:
-                    target.expected.append((record, why))
-
+    safety = (make_safety(vendor, target.base_url, session, adapter, live=not target.emulator)
+              if allow_writes else None)
     stream = None
     try:
-        if schema is not None and allow_writes and "invalid_address_rejection" in checks:
-            _address_probes(spec, set(run_ids), base_url, session, GuardedAuth(adapter, safety), request_timeout,
-                            results, say)
-        if schema is not None:
-            say(f"contract {vendor}: {len(run_ids)} operations against {base_url}"
-                + (f" (emulator namespace {namespace})" if emulator else " (live target)"))
-            stream = from_schema(schema).execute()
-            for event in stream:
-                if isinstance(event, events.ScenarioFinished):
-                    fold(event.recorder, event.phase.value if hasattr(event.phase, "value") else str(event.phase))
-                elif isinstance(event, events.NonFatalError):
-                    text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
-                    if "excluded by filters" in text and len(run_ids) < len(results):
-                        # A run with operations left out (read-only, --operation, a live-target guard) may leave the
-                        # stateful phase without a complete link (create → get/update/delete): nothing to test, not
-                        # an error.
-                        say("  stateful phase: no complete link among the operations run")
-                        continue
-                    if text not in result.errors:
-                        result.errors.append(text)
-                elif isinstance(event, events.FatalError):
-                    result.errors.append(f"fatal: {event.exception!r}")
-                elif isinstance(event, events.Interrupted):
-                    result.interrupted = True
-                elif isinstance(event, events.PhaseFinished):
-                    say(f"  phase {event.phase.name.value if hasattr(event.phase.name, 'value') else event.phase.name}: "
-                        f"{event.status.value if hasattr(event.status, 'value') else event.status}")
-                elif isinstance(event, events.EngineFinished):
-                    for failure in event.failures or []:
-                        op_id = by_label.get(failure.operation or "", failure.operation or "run")
-                        target = results.setdefault(op_id, OperationResult(op_id, failure.operation or ""))
-                        target.failures.append(CheckFailure(check=getattr(failure, "checks", ("after_run",))[0] if getattr(failure, "checks", None) else "after_run",
-                                                            operation=op_id, label=failure.operation or "",
-                                                            title=failure.title, message=failure.message, phase="after-run"))
+        run_ids = _select(spec, results, operations, allow_writes, safety)
+        config = _config(target.base_url, seed, max_examples, phases, checks, headers, request_timeout, verify,
+                         workers, _unexpected_methods(spec, run_ids, results))
+        schema = _schemathesis_schema(spec, config, run_ids, GuardedAuth(adapter, safety))
+        if schema is None:
+            result.errors.append("no operation left to run")
+            return result
+        if allow_writes and "invalid_address_rejection" in checks:
+            _address_probes(spec, set(run_ids), target.base_url, session, GuardedAuth(adapter, safety),
+                            request_timeout, results, say)
+        say(f"contract {vendor}: {len(run_ids)} operations against {target.base_url}"
+            + (f" (emulator namespace {target.namespace})" if target.emulator else " (live target)")
+            + f", seed {seed}")
+        from schemathesis.engine import from_schema
+
+        fold = _Fold(result, spec, expectations(spec), say, partial=len(run_ids) < len(results))
+        stream = from_schema(schema).execute()
+        for event in stream:
+            fold.event(event)
     except KeyboardInterrupt:
         result.interrupted = True
         if stream is not None:
@@ -506,8 +662,13 @@ def run_contract(
             result.restore = _restore_uninterruptibly(safety)
             result.errors.extend(safety.errors)
         session.close()
-        result.elapsed = time.monotonic() - started
-        _write_report(result, report)
+        _finished(result, started, report)
+    return result
+
+
+def _finished(result: Result, started: float, report: str | Path | None) -> Result:
+    result.elapsed = time.monotonic() - started
+    _write_report(result, report)
     return result
 
 

@@ -21,7 +21,7 @@ from .context import Ctx
 from .errors import FAULT, INTERNAL, METHOD, ROUTE, TIMEOUT, TOO_LARGE, ApiError
 from .spec import Operation
 from .url_namespace import ROUTED, routed
-from .validate import RequestInvalid, parse_path, parse_query
+from .validate import RequestInvalid, parse_headers, parse_path, parse_query
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..app import Emulator
@@ -104,7 +104,7 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
     handler = vendor.handlers[op.operation_id]
     authenticate = vendor.authenticate
     render = vendor.render_error
-    path_params, query_params, body = op.path_params, op.query_params, op.body
+    path_params, query_params, header_params, body = op.path_params, op.query_params, op.header_params, op.body
     store, faults, state_file = emulator.store, emulator.faults, emulator.state_file
     body_timeout = emulator.options.body_timeout
 
@@ -131,6 +131,8 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
                 ctx.path = parse_path(path_params, request.match_info)
             if query_params:
                 ctx.query = parse_query(query_params, request.query)
+            if header_params:  # checked like the query; handlers read ctx.headers (the raw values)
+                parse_headers(header_params, request.headers)
             if body is not None:
                 # aiohttp reports a missing Content-Type as application/octet-stream; the validator wants "" for "none"
                 ctx.body = body.parse(ctx.raw_body, request.content_type if "Content-Type" in request.headers else "")
