@@ -13,13 +13,14 @@ from .control import control_error, register_control
 from .engine.config import check_config
 from .engine.context import json_response
 from .engine.errors import ApiError
-from .engine.faults import Faults
-from .engine.journal import Journal
+from .engine.faults import MAX_FAULTS, Faults
+from .engine.journal import MAX_BYTES as JOURNAL_MAX_BYTES, Journal
 from .engine.listeners import Listeners
 from .engine.router import register_vendor
 from .engine.url_namespace import application, routed_path
 from .state.persistence import StateFile
 from .state import Store
+from .state.namespaces import MAX_STATE_BYTES
 from .vendors import REGISTRY
 from .vendors.base import Vendor
 
@@ -42,6 +43,9 @@ class Options:
     admin_token: str | None = None
     state_file: str | None = None
     body_timeout: float = DEFAULT_BODY_TIMEOUT
+    journal_max_bytes: int = JOURNAL_MAX_BYTES  # paths, queries and bodies the journal holds; the oldest go first
+    max_faults: int = MAX_FAULTS  # fault rules per namespace
+    max_state_bytes: int = MAX_STATE_BYTES  # state of all namespaces together, as JSON bytes; writes past it get 503
 
 
 class Emulator:
@@ -59,9 +63,10 @@ class Emulator:
         _check_paths_apart(self.vendors)
         config = options.config or {}
         check_config(config, REGISTRY)  # the whole file against one schema: an unknown or misspelt key is named, not ignored
-        self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)))
-        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)))
-        self.faults = Faults(options.seed)
+        self.store = Store(self.vendors, config, options.seed, int(config.get("max_namespaces", options.max_namespaces)),
+                           max_state_bytes=options.max_state_bytes)
+        self.journal = Journal(int(config.get("journal_limit", options.journal_limit)), options.journal_max_bytes)
+        self.faults = Faults(options.seed, options.max_faults)
         self.listeners = Listeners()  # ports that serve one namespace each (POST /_emulator/listeners)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
         self.version = __version__

@@ -23,7 +23,7 @@ from .lazy_tls import import_aiohttp  # noqa: E402
 
 import_aiohttp()  # its TLS client contexts load the CA files when first used, not now (lazy_tls.py)
 
-from .app import DEFAULT_BODY_TIMEOUT, Options, served_vendors  # noqa: E402
+from .app import DEFAULT_BODY_TIMEOUT, JOURNAL_MAX_BYTES, MAX_FAULTS, MAX_STATE_BYTES, Options, served_vendors  # noqa: E402
 from .arguments import load_config as _load_config, seconds as _seconds  # noqa: E402
 from .vendors import REGISTRY  # noqa: E402
 
@@ -43,6 +43,30 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535; 0 picks a free one)")
     return value
+
+
+_UNITS = {"": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024 ** 2, "mb": 1000 ** 2, "mib": 1024 ** 2,
+          "g": 1024 ** 3, "gb": 1000 ** 3, "gib": 1024 ** 3}
+
+
+def _size(text: str) -> int:
+    """A size in bytes: ``67108864``, ``64MiB``, ``512k``, ``2G`` (k, M, G: powers of 1024; kB, MB, GB: of 1000)."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9]{1,15})\s*([A-Za-z]{0,3})\s*", text)
+    unit = match and _UNITS.get(match.group(2).lower())
+    if not match or not unit:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 67108864, 64MiB, 512k)")
+    value = int(match.group(1)) * unit
+    if not 65536 <= value <= 1 << 40:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 64 KiB and at most 1 TiB")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 10000000")
+    return int(text)
 
 
 def _base_path(text: str) -> str:
@@ -139,6 +163,9 @@ def serve(args: argparse.Namespace) -> int:
             admin_token=args.admin_token,
             state_file=args.state_file,
             body_timeout=args.body_timeout,
+            journal_max_bytes=args.journal_max_bytes,
+            max_faults=args.max_faults,
+            max_state_bytes=args.max_state_bytes,
         )
         app = build_app(options)
     except StateFileError as exc:  # the message starts with the file's path; the option names where it came from
@@ -202,6 +229,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_BODY_TIMEOUT, metavar="SECONDS",
                    help="a request body that stops arriving is answered 408 (connection closed) after this long "
                         f"(default {DEFAULT_BODY_TIMEOUT:g})")
+    s.add_argument("--journal-max-bytes", type=_size, default=JOURNAL_MAX_BYTES, metavar="SIZE",
+                   help="paths, queries and bodies the request journal holds; past it the oldest entries go "
+                        f"(default {JOURNAL_MAX_BYTES >> 20}MiB)")
+    s.add_argument("--max-faults", type=_count, default=MAX_FAULTS, metavar="N",
+                   help=f"fault rules one namespace may hold (default {MAX_FAULTS})")
+    s.add_argument("--max-state-bytes", type=_size, default=MAX_STATE_BYTES, metavar="SIZE",
+                   help="state all namespaces together may hold, counted as JSON; writes past it get 503 "
+                        f"(default {MAX_STATE_BYTES >> 20}MiB)")
     s.add_argument("--admin-token", help="required for /_emulator when binding beyond loopback")
     s.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                    help="event loop: auto = uvloop when installed (the 'fast' extra), else asyncio")

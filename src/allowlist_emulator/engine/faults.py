@@ -113,27 +113,61 @@ def parse_rule(data: Any, namespace: str, rule_id: str, vendors: dict) -> FaultR
     return rule
 
 
+MAX_FAULTS = 1000  # rules one namespace may hold (serve --max-faults)
+
+
+class TooManyFaults(ValueError):
+    pass
+
+
 class Faults:
-    def __init__(self, seed: int | None = None):
+    """Every namespace's rules. ``rules`` is all of them (empty: the hot path looks no further); ``pick`` reads only
+    the requesting namespace's own list, so rules set by other namespaces cost a request nothing."""
+
+    def __init__(self, seed: int | None = None, max_per_namespace: int = MAX_FAULTS):
         self.rules: list[FaultRule] = []
+        self.by_namespace: dict[str, list[FaultRule]] = {}
+        self.max_per_namespace = max_per_namespace
         self.rng = random.Random(seed)
         self._ids = itertools.count(1)
 
     def add(self, data: Any, namespace: str, vendors: dict) -> FaultRule:
+        held = self.by_namespace.get(namespace, ())
+        if len(held) >= self.max_per_namespace:
+            raise TooManyFaults(f"faults: the namespace {namespace!r} holds {self.max_per_namespace} rules, its limit; "
+                                "delete some (DELETE /_emulator/faults) or raise serve --max-faults")
         rule = parse_rule(data, namespace, f"f{next(self._ids)}", vendors)
         self.rules.append(rule)
+        self.by_namespace.setdefault(namespace, []).append(rule)
         return rule
 
+    def of(self, namespace: str) -> list[FaultRule]:
+        return list(self.by_namespace.get(namespace, ()))
+
+    def clear(self) -> None:
+        self.rules.clear()
+        self.by_namespace.clear()
+
     def remove(self, namespace: str, rule_id: str | None = None) -> int:
-        before = len(self.rules)
-        self.rules = [r for r in self.rules if not (r.namespace == namespace and (rule_id is None or r.id == rule_id))]
-        return before - len(self.rules)
+        held = self.by_namespace.get(namespace)
+        if not held:
+            return 0
+        kept = [r for r in held if rule_id is not None and r.id != rule_id]
+        removed = len(held) - len(kept)
+        if removed:
+            if kept:
+                self.by_namespace[namespace] = kept
+            else:
+                del self.by_namespace[namespace]
+            self.rules = [r for r in self.rules if not (r.namespace == namespace and (rule_id is None or r.id == rule_id))]
+        return removed
 
     def pick(self, vendor: str, operation_id: str | None, namespace: str) -> list[FaultRule]:
+        held = self.by_namespace.get(namespace)
+        if not held:
+            return []
         fired = []
-        for rule in self.rules:
-            if rule.namespace != namespace:
-                continue
+        for rule in held:
             if rule.vendor and rule.vendor != vendor:
                 continue
             if rule.operationId and rule.operationId != operation_id:
@@ -143,5 +177,7 @@ class Faults:
             rule.fired += 1
             fired.append(rule)
         if any(r.times is not None and r.fired >= r.times for r in fired):
-            self.rules = [r for r in self.rules if r.times is None or r.fired < r.times]
+            spent = {r.id for r in fired if r.times is not None and r.fired >= r.times}
+            for rule_id in spent:
+                self.remove(namespace, rule_id)
         return fired

@@ -56,7 +56,36 @@ class Entry:
 
 
 BODY_KEPT = 4096  # bytes of each request body kept (all GET /_emulator/requests shows): 10,000 entries stay ~50 MB, not 10 GB
-DETAILS_KEPT = 1000  # requests whose headers and answer are kept for the dashboard: at most ~10 MB
+DETAILS_KEPT = 1000  # requests whose headers and answer are kept for the dashboard: at most ~20 MB
+HEADERS_KEPT = 8192  # bytes of a request's headers kept (names and values); past it the rest is left out
+HEADER_VALUE_KEPT = 1024  # bytes of one header value kept when the request's headers are over HEADERS_KEPT
+MAX_BYTES = 64 * 1024 * 1024  # bytes of paths, queries and bodies all entries may hold (serve --journal-max-bytes)
+LEFT_OUT = "X-Emulator-Journal"  # the header that says, in a kept request's headers, that some were cut or left out
+
+
+def kept_headers(headers: Any) -> Any:
+    """``headers`` as they are when within HEADERS_KEPT (kept by reference: nothing copied per request), else a copy
+    with each value cut to HEADER_VALUE_KEPT bytes and headers left out past HEADERS_KEPT, marked by LEFT_OUT."""
+    if sum(map(len, headers.values())) + sum(map(len, headers.keys())) <= HEADERS_KEPT:  # map and sum run in C
+        return headers
+    from multidict import CIMultiDict
+
+    out: CIMultiDict = CIMultiDict()
+    size = 0
+    for name, value in headers.items():
+        value = value[:HEADER_VALUE_KEPT]
+        size += len(name) + len(value)
+        if size > HEADERS_KEPT:
+            break
+        out.add(name, value)
+    out.add(LEFT_OUT, f"headers cut to {HEADERS_KEPT} bytes ({len(headers)} sent)")
+    return out
+
+
+def _size(item: tuple) -> int:
+    return len(item[6]) + len(item[7]) + len(item[11]) + 200  # path, query, body, and the tuple itself
+
+
 FEED_QUEUE = 1000  # items a live-feed subscriber may have waiting; one more and it is told to reload instead
 
 
@@ -94,9 +123,11 @@ class Journal:
     """Entries are kept as plain tuples of str/int/float/bytes: the garbage collector stops tracking such a tuple the
     first time it sees it, so 10,000 kept requests add nothing to later collections (pauses that showed in the p99)."""
 
-    def __init__(self, limit: int = 10_000):
+    def __init__(self, limit: int = 10_000, max_bytes: int = MAX_BYTES):
         self.limit = limit
-        self._entries: deque[tuple] = deque(maxlen=limit)
+        self.max_bytes = max_bytes  # the entries' paths, queries and bodies together; the oldest go first past it
+        self.bytes = 0
+        self._entries: deque[tuple] = deque()
         self._details: deque[tuple] = deque(maxlen=min(limit, DETAILS_KEPT))
         self._seq = 0
         self.subscribers: list[Subscriber] = []
@@ -107,11 +138,16 @@ class Journal:
         self._seq += 1
         item = (self._seq, time.time(), namespace, vendor, operation_id, method, path, query, status, duration_ms,
                 client, body[:BODY_KEPT])
-        self._entries.append(item)
+        entries = self._entries
+        entries.append(item)
+        self.bytes += len(path) + len(query) + len(item[11]) + 200
+        if len(entries) > self.limit or self.bytes > self.max_bytes:
+            while len(entries) > self.limit or self.bytes > self.max_bytes:
+                self.bytes -= _size(entries.popleft())
         if request_headers is not None:
             if not isinstance(response_body, bytes):
                 response_body = b""
-            self._details.append((self._seq, request_headers, response_headers, response_body[:BODY_KEPT]))
+            self._details.append((self._seq, kept_headers(request_headers), response_headers, response_body[:BODY_KEPT]))
         if self.subscribers:
             self.publish(namespace, item)
 
@@ -175,5 +211,6 @@ class Journal:
     def clear(self, namespace: str) -> int:
         kept = [item for item in self._entries if Entry(*item).namespace != namespace]
         removed = len(self._entries) - len(kept)
-        self._entries = deque(kept, maxlen=self.limit)
+        self._entries = deque(kept)
+        self.bytes = sum(map(_size, kept))
         return removed

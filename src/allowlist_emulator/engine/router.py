@@ -136,9 +136,14 @@ def make_handler(emulator: "Emulator", vendor: "Vendor", op: Operation):
             if body is not None:
                 # aiohttp reports a missing Content-Type as application/octet-stream; the validator wants "" for "none"
                 ctx.body = body.parse(ctx.raw_body, request.content_type if "Content-Type" in request.headers else "")
+            write = request.method in WRITES
+            if write:  # the state of all namespaces is bounded (--max-state-bytes): refused in the vendor's shape
+                store.make_room(len(ctx.raw_body), namespace)
             response: web.StreamResponse = handler(ctx)
-            if state_file is not None and response.status < 400 and request.method in WRITES:
-                await state_file.save(namespace, (vendor.key,))  # committed before the answer leaves; the loop runs on
+            if write and response.status < 400:
+                namespace.wrote(len(ctx.raw_body))
+                if state_file is not None:
+                    await state_file.save(namespace, (vendor.key,))  # committed before the answer leaves; the loop runs on
         except ApiError as err:
             response = render(err, ctx)
             if err.kind == TIMEOUT:

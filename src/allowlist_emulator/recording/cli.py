@@ -56,6 +56,15 @@ def record_parser() -> argparse.ArgumentParser:
     return p
 
 
+MAX_NAMESPACES = 10_000
+
+
+def _positive(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 10000000")
+    return int(text)
+
+
 def replay_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="allowlist-emulator replay",
@@ -64,6 +73,8 @@ def replay_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cassette", required=True, action="append", help="cassette to serve (repeatable)")
     p.add_argument("--port", type=int, default=8082, help="port to listen on (default 8082; 0 picks a free one)")
+    p.add_argument("--max-namespaces", type=_positive, default=MAX_NAMESPACES, metavar="N",
+                   help=f"namespaces that play the cassettes each from the start (default {MAX_NAMESPACES}); more get 503")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     return p
 
@@ -158,7 +169,7 @@ def replay(argv: Sequence[str]) -> int:
                 reason = exc.strerror or str(exc)
             print(f"allowlist-emulator replay: --cassette {name}: {' '.join(reason.split())[:300]}", file=sys.stderr)
             return EXIT_USAGE
-    replayer = Replayer(items)
+    replayer = Replayer(items, max_namespaces=args.max_namespaces)
 
     def announce(url: str) -> None:
         print(f"allowlist-emulator replay: serving {len(replayer.recorded)} interaction(s) from "

@@ -74,8 +74,12 @@ class Recorder:
         self._session = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw_path = _origin_form(request.raw_path)
+        if raw_path is None:
+            return web.json_response({"error": f"the request target {request.raw_path[:200]!r} is not a path: the "
+                                               "recording proxy forwards paths below --target"}, status=400)
         body = await request.read()
-        upstream = URL(self.target + request.raw_path, encoded=True)
+        upstream = URL(self.target + raw_path, encoded=True)
         headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP)
         assert self._session is not None
         try:
@@ -94,7 +98,7 @@ class Recorder:
                                       "detail": f"{type(exc).__name__}: {exc}"}, status=502)
         interaction = Interaction(
             method=request.method.upper(),
-            uri=self.record_as + request.raw_path,
+            uri=self.record_as + raw_path,
             request_headers=[(str(k), v) for k, v in request.headers.items()],
             request_body=body or None,
             status=status,
@@ -130,6 +134,20 @@ class Recorder:
         if self.drift is not None:
             lines.append(self.drift.summary())
         return "\n".join(lines)
+
+
+def _origin_form(target: str) -> str | None:
+    """The path and query of a request target: as sent when it is a path (origin-form), the path and query of an
+    absolute URL (absolute-form, from a client that takes the proxy for an HTTP proxy), else None (``*``)."""
+    if target.startswith("/"):
+        return target
+    try:
+        url = URL(target, encoded=True)
+    except ValueError:
+        return None
+    if not url.is_absolute() or not url.raw_path.startswith("/"):
+        return None
+    return url.raw_path + (f"?{url.raw_query_string}" if url.raw_query_string else "")
 
 
 def _relocated(headers: list[tuple[str, str]], old: str, new: str) -> list[tuple[str, str]]:

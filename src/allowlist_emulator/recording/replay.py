@@ -145,7 +145,9 @@ def _routed(raw_path: str) -> tuple[str | None, str]:
 class Replayer:
     """The matching rules and the aiohttp app. ``Replayer.from_files(["hdp.yaml"]).app()``."""
 
-    def __init__(self, interactions: Iterable[tuple[str, Interaction]], stream: IO[str] | None = None):
+    def __init__(self, interactions: Iterable[tuple[str, Interaction]], stream: IO[str] | None = None,
+                 max_namespaces: int = 10_000):
+        self.max_namespaces = max_namespaces  # namespaces with their own playback position; a new one past it gets 503
         self.recorded = []
         for source, item in interactions:
             parsed = urlsplit(item.uri)
@@ -247,6 +249,11 @@ class Replayer:
             body=await request.read(),
             content_type=request.headers.get("Content-Type", ""),
         )
+        if namespace not in self.played and len(self.played) >= self.max_namespaces:
+            return web.json_response(
+                {"error": f"{NAMESPACE_HEADER}: the replay server holds {self.max_namespaces} namespaces, its limit "
+                          "(replay --max-namespaces); restart it or reuse namespaces"},
+                status=503, headers={REPLAY_HEADER: "miss"})
         index = self.find(incoming, namespace)
         if index is None:
             self.misses += 1
