@@ -1,5 +1,5 @@
 """The --config file: one schema assembled from each vendor's part, strict (unknown keys are named), additive
-identities (HDP users add to the demo ones), and the README's reference kept equal to the schema."""
+identities (HDP users add to the demo ones), and docs/configuration.md's reference kept equal to the schema."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ HDP = "/api/admin/security/whitelist/tenants/2"
 
 
 def readme_config() -> dict:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Configuration file"):]
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = text[text.index("## The configuration file"):]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     return yaml.safe_load(block)
 
@@ -82,8 +82,8 @@ def test_serve_refuses_an_unknown_key_at_start_up(tmp_path):
 
 
 def test_readme_configuration_reference_matches_the_schema():
-    """Every key the schema has appears in the README's example, and the example is valid: a key added to a vendor's
-    config.py without the README (or a README key the schema does not know) fails here."""
+    """Every key the schema has appears in docs/configuration.md's example, and the example is valid: a key added to a vendor's
+    config.py without the page (or a key there the schema does not know) fails here."""
     example = readme_config()
     check_config(example, REGISTRY)
     schema = config_schema(REGISTRY)
@@ -93,7 +93,7 @@ def test_readme_configuration_reference_matches_the_schema():
         wanted = set(schema["properties"]["vendors"]["properties"][key]["properties"]) - {"generate"}
         shown = set(example["vendors"][key])
         generate_shown |= "generate" in shown
-        assert wanted <= shown, f"README configuration example lacks vendors.{key}: {sorted(wanted - shown)}"
+        assert wanted <= shown, f"docs/configuration.md's example lacks vendors.{key}: {sorted(wanted - shown)}"
     assert generate_shown
 
 
@@ -107,7 +107,7 @@ def test_each_models_docstring_documents_every_key(vendor):
 
 
 def test_the_readme_example_config_serves_and_keeps_the_demo_users():
-    """The README's own example adds user ops: d2cadmin (advertised in the banner) must still log in."""
+    """The documented example adds user ops: d2cadmin (advertised in the banner) must still log in."""
     with EmulatorServer(Options(config=readme_config())) as server:
         for user in ("d2cadmin", "orgadmin", "ops"):
             response = requests.get(server.url + HDP, auth=(user, user), headers={"X-Emulator-Namespace": "readme"})

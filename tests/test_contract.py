@@ -18,7 +18,6 @@ from allowlist_emulator.engine.spec import vendor_spec
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.vendors import REGISTRY
 
-pytestmark = pytest.mark.slow
 
 ALL_VENDORS = tuple(REGISTRY)
 CI_EXAMPLES = 10  # bounded, so each vendor stays well under 30 s on 2 cores
@@ -42,6 +41,7 @@ def test_the_suite_runs_every_schemathesis_check():
 # make schemathesis' coverage phase send many more cases: measured alone on the shared 2-core box, Talend 78 s with
 # format-only `ip` and 260 s with the patterns, B2Core 176 s. 600 s keeps a loaded run from timing out.
 @pytest.mark.timeout(600)
+@pytest.mark.deep  # every check, every phase, every operation: the whole suite per vendor
 @pytest.mark.parametrize("vendor", ALL_VENDORS)
 def test_contract_passes_against_the_emulator(server, vendor):
     """Every schemathesis check, every phase, positive and negative data: no finding but those the spec's

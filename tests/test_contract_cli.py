@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from allowlist_emulator.cli import main
-from allowlist_emulator.vendors import REGISTRY
 
-pytestmark = pytest.mark.slow
+from .tier_support import vendors_deep_except
+
 QUICK = ["--max-examples", "2", "--phases", "examples,coverage", "--seed", "3"]
 
 
@@ -79,7 +79,7 @@ def test_exit_codes_from_a_real_process():
     assert done.returncode == 0 and "--allow-writes" in done.stdout
 
 
-@pytest.mark.parametrize("vendor", list(REGISTRY))
+@pytest.mark.parametrize("vendor", vendors_deep_except("hdp"))  # one vendor proves the wiring; the rest are deep
 def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     """``allowlist-emulator contract VENDOR --url URL`` without --allow-writes, every phase (stateful included: its
     create → get links have no create to start from in a read-only run, which is no failure), as a separate
@@ -97,6 +97,7 @@ def test_read_only_run_passes_as_a_user_runs_it(server, vendor, tmp_path):
     assert list(work.iterdir()) == [], "contract left files in the working folder"
 
 
+@pytest.mark.deep  # the page's example is a whole read-only CodeArts suite
 def test_docs_read_only_pytest_example_passes(pytester):
     """docs/contract.md's ``test_codearts_reads``, copied from the page, run as a user's test."""
     import re

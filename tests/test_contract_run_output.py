@@ -15,7 +15,6 @@ from allowlist_emulator.vendors import REGISTRY
 from .contract_support import contract, served, without_modules
 from .support import free_port
 
-pytestmark = pytest.mark.slow
 
 MOUNTED = next(key for key in vendors() if REGISTRY[key].mount)  # a vendor served below a mount (B2Core's /b2core)
 AT_ROOT = next(key for key in vendors() if not REGISTRY[key].mount)

@@ -13,7 +13,7 @@ from allowlist_emulator.vendors import REGISTRY
 
 from .contract_support import contract, served
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.deep
 
 SEEDS = (7, 14)
 MAX_EXAMPLES = "3"

@@ -11,7 +11,7 @@ from allowlist_emulator.vendors import REGISTRY
 
 from .contract_support import served, stock_schemathesis
 
-pytestmark = [pytest.mark.deep, pytest.mark.slow]
+pytestmark = pytest.mark.deep
 
 SEEDS = (1, 2)
 

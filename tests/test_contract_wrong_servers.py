@@ -12,7 +12,6 @@ import base64
 import json
 import uuid
 
-import pytest
 import requests
 from aiohttp import web
 
@@ -21,7 +20,6 @@ from allowlist_emulator.contract import run_contract
 from allowlist_emulator.server import EmulatorServer
 from allowlist_emulator.state import NAMESPACE_HEADER
 
-pytestmark = pytest.mark.slow
 FEW = 3
 
 

@@ -206,7 +206,7 @@ def _fuzz(server, vendor: str) -> None:
     assert statuses[401] == 0 and statuses[400] > sent // 4, statuses
 
 
-@pytest.mark.slow
+@pytest.mark.deep  # fuzzing: 5,000 requests
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_fuzz_never_500_never_stores(server, vendor):
     _fuzz(server, vendor)

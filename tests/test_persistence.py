@@ -1,6 +1,6 @@
 """--state-file (a SQLite database): acknowledged writes survive kill -9, also in the middle of a burst of concurrent
 writes, nothing half-applied; foreign, damaged and other-version files are refused and left byte-identical; a write
-saves what changed, not the list; the README's sqlite3 queries read the state."""
+saves what changed, not the list; docs/persistence.md's sqlite3 queries read the state."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from .support import free_port, serve_cli
 
 ADMIN = ("d2cadmin", "d2cadmin")
 TENANT = "/api/admin/security/whitelist/tenants/{}"
-README = Path(__file__).resolve().parents[1] / "README.md"
+PERSISTENCE_DOC = Path(__file__).resolve().parents[1] / "docs" / "persistence.md"
 
 
 def _serve(state_file, port, *extra):
@@ -373,7 +373,7 @@ def _rows_written(emulator: Emulator, namespace, vendor: str) -> int:
     return sum(len(rows) for _, rows in batch.steps)
 
 
-@pytest.mark.parametrize("size", [10, 5000])
+@pytest.mark.parametrize("size", [10, pytest.param(5000, marks=pytest.mark.deep)])
 def test_a_write_saves_the_change_not_the_list(tmp_path, size):
     """The statements a B2Core write commits are the same few whether the namespace holds 10 or 5,000 policies."""
     config = {"vendors": {"b2core": {"generate": size}}}
@@ -496,7 +496,7 @@ def test_a_failed_commit_answers_500_and_the_next_write_saves_the_model_whole(tm
         assert requests.get(server.url + TENANT.format(2), auth=ADMIN).json() == {"adminAPI": [{"startAddress": "10.0.0.2"}]}
 
 
-# -- the README's sqlite3 queries -------------------------------------------------------------------------------------------
+# -- docs/persistence.md's sqlite3 queries --------------------------------------------------------------------------------
 
 def test_the_documented_sqlite3_queries_read_the_state(tmp_path):
     state_file = tmp_path / "state.db"
@@ -505,8 +505,8 @@ def test_the_documented_sqlite3_queries_read_the_state(tmp_path):
         for ip in ("10.0.0.1", "10.0.0.0/24"):
             assert requests.post(server.url + "/b2core/addresses", json={"ipAddress": ip, "policy": "deny"}, headers=headers).status_code == 201
         assert requests.post(server.url + TENANT.format(2), json={"adminAPI": [{"startAddress": "192.0.2.7"}]}, auth=ADMIN).status_code == 201
-        queries = re.findall(r'^sqlite3 state\.db "(.+)"$', README.read_text(encoding="utf-8"), flags=re.M)
-        assert len(queries) >= 3, "the README's Persistence section shows sqlite3 queries"
+        queries = re.findall(r'^sqlite3 state\.db "(.+)"$', PERSISTENCE_DOC.read_text(encoding="utf-8"), flags=re.M)
+        assert len(queries) >= 3, "docs/persistence.md shows sqlite3 queries"
         outputs = []
         for query in queries:  # while the emulator runs, as a user would
             if shutil.which("sqlite3"):

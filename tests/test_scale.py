@@ -33,7 +33,7 @@ def test_hdp_decide_with_100000_ranges():
     assert hdp.decide(model, {"ip": _ip(BASE + 16 * N)}, None)["allowed"] is False
 
 
-@pytest.mark.slow
+@pytest.mark.deep  # size: 100,000 rules
 def test_codearts_list_pages_with_100000_rules():
     from datetime import datetime, timezone
 

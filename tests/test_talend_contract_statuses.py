@@ -11,7 +11,7 @@ from allowlist_emulator.contract.runner import run_contract
 from . import vendor_artifacts
 
 
-@pytest.mark.slow
+@pytest.mark.deep  # a whole Talend contract suite, writes included
 @pytest.mark.timeout(300)
 def test_the_contract_suites_answers_have_the_vendors_statuses(server):
     result = run_contract("talend", server.url, allow_writes=True, max_examples=5, seed=7)

@@ -445,7 +445,6 @@ def _reached_emulator(emulator, vendor: str, probe: Probe, path: str, namespace:
     return any(e["operationId"] == probe.operation_id and e["path"].endswith(path) for e in journal)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_prism_proxy_and_the_emulator_agree_on_validity(emulator, prisms, vendor):
     """Each probe is sent through Prism into a fresh namespace and straight to the emulator into another fresh one

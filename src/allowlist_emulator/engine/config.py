@@ -4,7 +4,7 @@ once with jsonschema-rs, and the check that names the first bad key by its path 
 
 Unknown keys are refused everywhere (``additionalProperties: false``). The schema checks shape and types; the vendor
 models still check what a schema cannot say (an address that does not parse, a tenant that does not exist) and name
-the key too. The README's configuration reference is tested against this schema (tests/test_config.py).
+the key too. docs/configuration.md's reference is tested against this schema (tests/test_config.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The built-in demo identities (see the README) and the production-like base URL each vendor's cassettes record,
+"""The built-in demo identities (docs/vendors.md lists them) and the production-like base URL each vendor's cassettes record,
 as each vendor folder's ``demo.py`` gives them (``Vendor.demo_credentials``, ``Vendor.recorded_base``)."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 - ``clock.py``: the emulator clock of a namespace (real, frozen, advanced, set).
 - ``changes.py``: what a write changed in a vendor's model (``Entries``, ``listed``/``mapped``/``single``), one
   mechanism for all vendors, so the state file saves the change and not the list.
-- ``persistence.py``: ``--state-file``, a SQLite database (tables in the README's Persistence section).
+- ``persistence.py``: ``--state-file``, a SQLite database (tables in docs/persistence.md).
 """
 
 from .clock import Clock, parse_iso

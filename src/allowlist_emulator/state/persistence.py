@@ -1,7 +1,7 @@
 """Durable state for ``--state-file``: a SQLite database (the standard library's ``sqlite3``), one transaction per
 acknowledged write, committed before the answer leaves.
 
-Tables (the README's "Persistence" section shows how to read them with the ``sqlite3`` shell)::
+Tables (docs/persistence.md shows how to read them with the ``sqlite3`` shell)::
 
     meta       (key, value)                                   format, schema version, who wrote the file
     namespaces (name, clock)                                  each namespace's clock, as /_emulator/clock shows it

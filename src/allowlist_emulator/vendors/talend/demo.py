@@ -1,4 +1,4 @@
-"""The built-in demo identities (see the README) and the production-like base URL the shipped cassettes record."""
+"""The built-in demo identities (docs/vendors.md lists them) and the production-like base URL the shipped cassettes record."""
 
 from typing import Any
 
