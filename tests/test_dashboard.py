@@ -67,12 +67,12 @@ def browser():
 class Page:
     """One open dashboard, with every console error and uncaught script error it produced."""
 
-    def __init__(self, browser, url: str, namespace: str | None):
+    def __init__(self, browser, url: str, namespace: str | None, viewport: dict | None = None):
         from playwright.sync_api import expect
 
         self.expect = expect
         self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1440, "height": 1100})
+        self.context = browser.new_context(viewport=viewport or {"width": 1440, "height": 1100})
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
         self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)

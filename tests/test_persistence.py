@@ -318,7 +318,7 @@ def test_an_old_version_file_is_refused_by_serve_with_a_clear_message(tmp_path):
     digest = _digest(state_file)
     result = serve_cli("--port", str(free_port()), "--vendor", "b2core", "--state-file", str(state_file))
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"allowlist-emulator serve: {state_file}: state file schema version 1; this allowlist-emulator reads "
+    assert result.stderr.strip() == (f"allowlist-emulator serve: --state-file {state_file}: state file schema version 1; this allowlist-emulator reads "
                                      f"version {SCHEMA_VERSION} only, so it leaves the file as it is (use the release that wrote it)")
     assert _digest(state_file) == digest
 

@@ -17,7 +17,7 @@ import ipaddress
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from socket import inet_aton
+from socket import AF_INET, AF_INET6, inet_aton, inet_pton
 from typing import Any, Generic, Iterable, TypeVar
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -194,6 +194,37 @@ def parse_address_or_cidr(text: Any, *, ipv6_cidr: bool = True, strict: bool = T
     return block_of_address(parse_address(text))
 
 
+def known_block(text: str, mapped_as_ipv4: bool = True) -> Block:
+    """The block of an address or CIDR text this emulator accepted once already (a state file it wrote and marked as
+    validated): the same Block as :func:`parse_address_or_cidr` (and :func:`parse_block` with ``mapped_as_ipv4``)
+    give for such text, read by the C library's ``inet_pton`` at a fraction of their cost. It does not check what
+    they check (host bits, the forms a vendor refuses); text it cannot read at all raises AddressError."""
+    return Block(*known_span(text, mapped_as_ipv4))
+
+
+def known_span(text: str, mapped_as_ipv4: bool = True) -> tuple[int, int, int]:
+    """:func:`known_block` as a plain (version, first, last) tuple, for a model that keeps it so."""
+    if "/" not in text and ":" not in text:  # the most common: a dotted quad
+        try:
+            value = int.from_bytes(inet_pton(AF_INET, text), "big")
+        except OSError:
+            raise AddressError("invalid", f"{text!r} is not a valid IPv4 address") from None
+        return 4, value, value
+    address, slash, prefix = text.partition("/")
+    try:
+        if ":" in address:
+            version, bits, value = 6, 128, int.from_bytes(inet_pton(AF_INET6, address), "big")
+        else:
+            version, bits, value = 4, 32, int.from_bytes(inet_pton(AF_INET, address), "big")
+        size = 1 << (bits - int(prefix)) if slash else 1
+    except (OSError, ValueError):
+        raise AddressError("invalid", f"{text!r} is not a valid IPv4 or IPv6 address or CIDR block") from None
+    if version == 6 and value >> 32 == 0xFFFF and (mapped_as_ipv4 if not slash else size <= 1 << 32):
+        version, value = 4, value & 0xFFFFFFFF  # ::ffff:a.b.c.d (a block of /96 or longer) counts as IPv4
+    first = value - value % size
+    return version, first, first + size - 1
+
+
 def address_sort_key(text: str) -> tuple[int, int, str]:
     """Numeric address order (IPv4 before IPv6); unparsable text sorts last, by text."""
     try:
@@ -289,6 +320,8 @@ __all__ = [
     "address_sort_key",
     "block_of_address",
     "is_loopback",
+    "known_block",
+    "known_span",
     "join_range",
     "normalise_client",
     "parse_address",

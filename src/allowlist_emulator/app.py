@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -74,21 +75,34 @@ class Emulator:
         self.listeners = Listeners()  # ports that serve one namespace each (POST /_emulator/listeners)
         self.trust_forwarded_for = options.trust_forwarded_for or bool(config.get("trust_forwarded_for"))
         self.version = __version__
-        for key in self.vendors:  # a bad vendor config fails here, at start-up, not as a 500 on first use
-            try:
-                self.store.namespace(None).model(key)
-            except ApiError as exc:  # a seeded entry checked like a request body
-                raise ValueError(f"--config vendors.{key}: {exc.message}") from None
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"--config vendors.{key}: {exc}") from None
+        # a bad vendor config fails here, at start-up, not as a 500 on first use. The default namespace is seeded now,
+        # unless a state file holds it: then the config is only checked (without generate: N, which the file replaces)
+        resuming = bool(options.state_file and os.path.exists(options.state_file))
+        for key in self.vendors:
+            self._seed(key, check_only=resuming)
         self.state_file: StateFile | None = None
         if options.state_file:
             self.state_file = StateFile(options.state_file, self.store)
             self.state_file.open()
+            if resuming:  # what the file did not hold is seeded and saved now
+                for key in self.vendors:
+                    self._seed(key)
+                self.state_file.save_unsaved()
         for rule in config.get("faults") or []:
             data = dict(rule) if isinstance(rule, dict) else rule
             namespace = data.pop("namespace", "default") if isinstance(data, dict) else "default"
             self.faults.add(data, namespace, self.vendors)
+
+    def _seed(self, key: str, check_only: bool = False) -> None:
+        try:
+            if check_only:
+                self.store.check_seed(key)
+            else:
+                self.store.namespace(None).model(key)
+        except ApiError as exc:  # a seeded entry checked like a request body
+            raise ValueError(f"--config vendors.{key}: {exc.message}") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"--config vendors.{key}: {exc}") from None
 
     def base_path(self, key: str) -> str:
         return self.vendors[key].mount or ""

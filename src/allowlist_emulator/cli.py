@@ -19,6 +19,10 @@ from pathlib import Path  # noqa: E402
 from typing import Sequence  # noqa: E402
 
 from . import __version__  # noqa: E402
+from .lazy_tls import import_aiohttp  # noqa: E402
+
+import_aiohttp()  # its TLS client contexts load the CA files when first used, not now (lazy_tls.py)
+
 from .app import DEFAULT_BODY_TIMEOUT, JOURNAL_MAX_BYTES, MAX_FAULTS, MAX_STATE_BYTES, Options, served_vendors  # noqa: E402
 from .arguments import load_config as _load_config, seconds as _seconds  # noqa: E402
 from .engine.connections import KEEPALIVE_SECONDS  # noqa: E402
@@ -171,7 +175,9 @@ def serve(args: argparse.Namespace) -> int:
             max_state_bytes=args.max_state_bytes,
         )
         app = build_app(options)
-    except (ValueError, StateFileError) as exc:
+    except StateFileError as exc:  # the message starts with the file's path; the option names where it came from
+        return usage(f"--state-file {exc}")
+    except ValueError as exc:
         return usage(str(exc))
     except OSError as exc:  # the state file cannot be created or read
         return usage(f"--state-file {args.state_file}: {exc.strerror or exc}")

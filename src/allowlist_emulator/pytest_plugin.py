@@ -379,10 +379,15 @@ def _start_in_process() -> Any:
       ``PYTHONDONTWRITEBYTECODE`` a parse and rewrite of every module in every session (the plugin module itself,
       already imported, keeps its rewritten asserts).
 
-    What is left is mostly aiohttp's own import (about two thirds of the start, a third of that its two TLS client
-    contexts, built from the system's CA files when ``aiohttp.connector`` is imported).
+    * aiohttp's two TLS client contexts, which it builds from the system's CA files when ``aiohttp.connector`` is
+      imported, load those files when first used instead (``lazy_tls.py``): the emulator never uses them.
+
+    What is left is mostly aiohttp's own import (about four fifths of the start: bench/startup_cost.py's floor).
     """
     with _collection_paused_then_frozen(), _plain_imports():
+        from .lazy_tls import import_aiohttp
+
+        import_aiohttp()  # aiohttp's TLS client contexts load the CA files when first used, not now
         from .app import Options
         from .server import EmulatorServer
 

@@ -8,6 +8,7 @@ cookie stands for it; see ``dashboard.py``).
 
 from __future__ import annotations
 
+import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,8 @@ from ..engine.faults import TooManyFaults, resolve_operation
 from ..engine.listeners import ListenerError
 from ..engine.router import read_body, send_and_close
 from ..redaction import masked
-from ..engine.url_namespace import namespace_name, on_listener
-from ..state import Namespace
+from ..engine.url_namespace import namespace_name, on_listener, routed
+from ..state import Namespace, namespace_path
 from ..state.persistence import StateFileError
 from .browser import BrowserGuard
 from .dashboard import Dashboard, authorized, plain_rows, redacted_rows, register_dashboard
@@ -135,6 +136,24 @@ class Control:
             "namespace": self.namespace(request).name,
             "listener": on_listener(request),  # true: this port serves that namespace only (tools adopt it)
         })
+
+    async def pointer(self, request: web.Request) -> web.Response:
+        """``GET /`` and ``GET /_emulator/``: where to go from here (the dashboard, health), as the client accepts it:
+        JSON, an HTML page of links (browsers) or plain text (curl)."""
+        found = routed(request)
+        base = namespace_path(found.name) if found is not None and not found.bound else ""
+        links = {"dashboard": f"{base}{PREFIX}/ui", "health": f"{base}{PREFIX}/health"}
+        message = f"allowlist-emulator {self.em.version}: serving {', '.join(self.em.vendors)}"
+        kind = preferred(request.headers.get("Accept", ""), ("text/plain", "text/html", "application/json"))
+        if kind == "application/json":
+            return json_response({"message": message, **links, "vendors": list(self.em.vendors)})
+        if kind == "text/html":
+            items = "".join(f'<li>{name}: <a href="{html.escape(url)}">{html.escape(url)}</a></li>' for name, url in links.items())
+            page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>allowlist-emulator</title>"
+                    f"<p>{html.escape(message)}</p><ul>{items}</ul></html>\n")
+            return web.Response(text=page, content_type="text/html")
+        lines = [message, f"  dashboard: {links['dashboard']}  (in a browser)", f"  health:    {links['health']}"]
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
     async def reset(self, request: web.Request) -> web.Response:
         vendor = request.query.get("vendor")
@@ -270,6 +289,35 @@ class Control:
         return json_response(vendor.decide(namespace.model(key), request.query, namespace))
 
 
+def preferred(accept: str, offers: tuple[str, ...]) -> str:
+    """The one of ``offers`` an ``Accept`` header ranks highest (its q: an exact type's, else a wildcard's; ties go
+    to the earlier offer); the first offer when the header is empty or ranks none of them above zero."""
+    exact: dict[str, float] = {}
+    wildcard: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        for offer in offers:
+            if media == offer:
+                exact[offer] = quality
+            elif media in ("*/*", offer.split("/")[0] + "/*"):
+                wildcard[offer] = max(wildcard.get(offer, 0.0), quality)
+
+    def rank(offer: str) -> float:
+        return exact.get(offer, wildcard.get(offer, 0.0))
+
+    best = max(offers, key=lambda offer: (rank(offer), -offers.index(offer)))
+    return best if rank(best) > 0 else offers[0]
+
+
 def register_control(app: web.Application, emulator: "Emulator") -> None:
     control = Control(emulator)
     routes = [
@@ -297,6 +345,9 @@ def register_control(app: web.Application, emulator: "Emulator") -> None:
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path,
                              control.guarded(handler, ops[(method, path)], max_body.get((method, path))))
+    app.router.add_route("GET", "/", control.pointer)  # where a newcomer's browser or curl lands first
+    app.router.add_route("GET", PREFIX, control.pointer)
+    app.router.add_route("GET", PREFIX + "/", control.pointer)
     app.router.add_route("GET", PREFIX + "/ui", control.browser_only(dashboard.page))  # the login form itself when locked
     app.router.add_route("POST", PREFIX + "/ui/login", control.browser_only(dashboard.login))
     app.router.add_route("GET", PREFIX + "/ui/", control.browser_only(dashboard.slash))  # relative URLs need no slash

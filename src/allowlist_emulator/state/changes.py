@@ -207,16 +207,17 @@ def _split(value: Any, where: str, captured: Captured) -> Any:
     return value
 
 
-def rebuild(rest: Any, rows: Mapping[str, list[tuple[str, Any]]], where: str = "") -> Any:
-    """The document ``capture`` split: each marker in ``rest`` replaced by its rows ((key, value) in order)."""
+def rebuild(rest: Any, rows: Mapping[str, tuple[list[str], list[Any]]], where: str = "") -> Any:
+    """The document ``capture`` split: each marker in ``rest`` replaced by its rows (their keys and their values, in
+    order)."""
     if isinstance(rest, dict):
         marker = rest.get(ROWS)
         if marker == where and set(rest) <= {ROWS, AS}:
-            found = rows.get(where, [])
-            return {key: value for key, value in found} if rest.get(AS) == "object" else [value for _, value in found]
+            keys, values = rows.get(where, ((), []))
+            return dict(zip(keys, values, strict=True)) if rest.get(AS) == "object" else values
         if rest.get(ROW) == where and len(rest) == 1:
-            row = rows.get(where)
-            return row[0][1] if row else None
+            keys, values = rows.get(where, ((), []))
+            return values[0] if values else None
         return {key: rebuild(item, rows, pointer(where, key)) for key, item in rest.items()}
     if isinstance(rest, list):
         return [rebuild(item, rows, pointer(where, index)) for index, item in enumerate(rest)]

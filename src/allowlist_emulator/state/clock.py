@@ -50,8 +50,7 @@ class Clock:
         _check("advance", self.time() + seconds)
         if self.frozen_at is not None:
             self.frozen_at += seconds
-        else:
-            self.offset += seconds
+        self.offset += seconds  # while frozen too: the offset answered is the clock's distance from real time
 
     def freeze(self, frozen: bool) -> None:
         if frozen and self.frozen_at is None:
@@ -64,10 +63,10 @@ class Clock:
         target = _check("set", when.timestamp())
         if self.frozen_at is not None:
             self.frozen_at = target
-        else:
-            self.offset = target - time.time()
+        self.offset = target - time.time()  # while frozen too: never the offset from before the set
 
     def to_json(self) -> dict:
+        """``offset``: how far the emulator clock was from real time when it was last frozen, set or advanced."""
         return {"now": self.now().isoformat(), "frozen": self.frozen_at is not None, "offset": self.offset}
 
     def copy(self) -> "Clock":

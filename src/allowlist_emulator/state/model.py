@@ -25,4 +25,8 @@ class ModelType(Protocol[M_co]):
 
     def seeded(self, config: Mapping[str, Any], rng: random.Random, clock: Clock) -> M_co: ...
 
-    def from_json(self, data: Mapping[str, Any], config: Mapping[str, Any], rng: random.Random, clock: Clock) -> M_co: ...
+    def from_json(self, data: Mapping[str, Any], config: Mapping[str, Any], rng: random.Random, clock: Clock,
+                  trusted: bool = False) -> M_co:
+        """``trusted``: ``data`` is what this emulator saved and validated (a state file marked so), read without
+        checking each entry again."""
+        ...

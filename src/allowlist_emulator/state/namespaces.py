@@ -129,12 +129,14 @@ class Namespace:
             "vendors": {key: self.model(key).to_json() for key in self._store.vendors},
         }
 
-    def restore(self, data: dict, verify: bool = False) -> None:
+    def restore(self, data: dict, verify: bool = False, trusted: bool = False) -> None:
         """Replace this namespace's clock and the state of the vendors ``data`` names (the others keep theirs).
 
         Checked whole before anything is applied: ValueError ``<field>: <problem>`` (nothing changed) when any part
         does not fit; with ``verify`` (a client's restore), also a vendor state that its model would not read back as
-        it writes it (so the state file loads again; the state file's own load needs no second reading).
+        it writes it (so the state file loads again; the state file's own load needs no second reading). ``trusted``:
+        ``data`` is what this emulator saved and validated (a state file marked so); models read it without checking
+        each entry again.
         The control plane checks the document's outer shape against its spec first (specs/control/control.yaml).
         """
         if not isinstance(data, dict) or not isinstance(data.get("vendors"), dict):
@@ -148,7 +150,7 @@ class Namespace:
             if key not in data["vendors"]:
                 models[key] = model if clock is self.clock else self._restored(key, model.to_json(), clock, False)
         for key, value in data["vendors"].items():
-            models[key] = self._restored(key, value, clock, verify)
+            models[key] = self._restored(key, value, clock, verify, trusted)
         if not verify:  # the state file's own load: measured when the bound is next reached
             self.clock, self._models, self.dirty = clock, models, True
             return
@@ -159,13 +161,14 @@ class Namespace:
         self._store.state_bytes += size - self.weight
         self.weight, self.dirty = size, False
 
-    def _restored(self, key: str, value: Any, clock: Clock, verify: bool) -> Any:
+    def _restored(self, key: str, value: Any, clock: Clock, verify: bool, trusted: bool = False) -> Any:
         vendor = self._store.vendors[key]
         config, rng = self._store.vendor_config(key), self.rng(key)
         if not isinstance(value, dict):
             raise ValueError(f"vendors.{key}: must be an object, as GET /_emulator/state shows it")
         try:
-            model = vendor.model.from_json(value, config, rng, clock)
+            model = (vendor.model.from_json(value, config, rng, clock, trusted=True) if trusted
+                     else vendor.model.from_json(value, config, rng, clock))
             if verify:
                 vendor.model.from_json(model.to_json(), config, self.rng(key), clock)  # what the state file will read
             return model
@@ -242,6 +245,12 @@ class Store:
 
     def vendor_config(self, vendor: str) -> dict:
         return (self.config.get("vendors") or {}).get(vendor) or {}
+
+    def check_seed(self, vendor: str) -> None:
+        """Seed a throwaway model from the vendor's config, without ``generate`` (made up, so never wrong): raises as
+        seeding would, for a config whose default namespace comes from a state file instead."""
+        config = {key: value for key, value in self.vendor_config(vendor).items() if key != "generate"}
+        self.vendors[vendor].model.seeded(config, random.Random(0), Clock())
 
     def namespace(self, name: str | None) -> Namespace:
         name = name or DEFAULT_NAMESPACE

@@ -24,6 +24,14 @@ that pid (``serve`` exits 2). The file holds passwords and live tokens, so it is
 (0600; SQLite gives its ``-wal`` and ``-shm`` files the same mode), and an existing one found readable by others is
 tightened to 0600 when it is opened.
 
+Start-up trusts what the emulator itself wrote. ``meta`` holds ``validated = 1`` while every row was written by an
+allowlist-emulator that validated them (a request, a seeded config, or a full check at start-up); triggers on the three
+data tables set it to ``0`` on any write, and only the emulator's own transactions set it back, and only when it was
+``1`` when they began. So a file edited with the ``sqlite3`` shell (or by a release without the marker) is validated
+entry by entry on the next start, as a restore through ``/_emulator/state`` is, and refused with the field named when
+an entry does not fit; a file the emulator alone wrote is read without checking each entry again (docs/startup.md),
+and still refused when it cannot be read back.
+
 The file is checked before anything opens it for writing: not a SQLite file, a SQLite file we did not write
 (``PRAGMA application_id``), another schema version (``PRAGMA user_version``), the JSON-lines file of earlier
 versions, or a damaged database (``PRAGMA quick_check``) are refused with a clear message and left as they were.
@@ -38,6 +46,7 @@ import stat
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 from urllib.parse import quote
@@ -80,6 +89,15 @@ CREATE TABLE entries (
     seq INTEGER NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (namespace, vendor, collection, key)) WITHOUT ROWID;
 """
+
+VALIDATED = "validated"  # meta key: "1" while only the emulator wrote the rows since they were validated
+TABLES = ("entries", "models", "namespaces")
+TRIGGERS = {f"edited_{table}_{event.lower()}": (
+    f"CREATE TRIGGER IF NOT EXISTS edited_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+    f"UPDATE meta SET value = '0' WHERE key = '{VALIDATED}' AND value <> '0'; END")
+    for table in TABLES for event in ("INSERT", "UPDATE", "DELETE")}
+CHUNK = 50_000  # entries of a collection read (joined, parsed) at once at start-up, by their seq numbers
+MARK_VALIDATED = f"INSERT OR REPLACE INTO meta (key, value) VALUES ('{VALIDATED}', '1')"
 
 PUT_CLOCK = "INSERT INTO namespaces (name, clock) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET clock = excluded.clock"
 PUT_MODEL = "INSERT INTO models (namespace, vendor, state) VALUES (?, ?, ?) ON CONFLICT (namespace, vendor) DO UPDATE SET state = excluded.state"
@@ -145,6 +163,8 @@ class StateFile:
         self._writer: ThreadPoolExecutor | None = None
         self._saved: dict[tuple[str, str], Saved] = {}
         self._lock_fd: int | None = None
+        self._trusted = False  # the file loaded was marked validated: its entries were read without re-checking
+        self._unchecked = False  # it holds a vendor this run does not serve: those rows were not validated now
 
     # -- one server per file ----------------------------------------------------------------------------------------------
     def _lock(self) -> None:
@@ -226,9 +246,24 @@ class StateFile:
         if mode != "wal":  # pragma: no cover - a file system without shared memory for the WAL index
             raise StateFileError(f"{self.path}: SQLite cannot use its write-ahead log here (journal mode {mode})")
         self._db = db
+        if not self._trusted:  # new, or just validated entry by entry: what it holds is known good from here on
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                for sql in TRIGGERS.values():
+                    db.execute(sql)
+                if not self._unchecked:
+                    db.execute(MARK_VALIDATED)
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                db.close()
+                self._db = None
+                raise StateFileError(f"{self.path}: cannot open it for writing ({exc})") from None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="state-file")
-        # the default namespace was seeded at start-up (the config, generate: N): save what the file lacks now, so that
-        # the first write does not serialise a whole seeded list on the event loop
+        self.save_unsaved()
+
+    def save_unsaved(self) -> None:
+        """The default namespace was seeded at start-up (the config, generate: N): save what the file lacks now, so
+        that the first write does not serialise a whole seeded list on the event loop."""
         default = self.store.namespace(None)
         missing = [vendor for vendor in self.store.vendors
                    if default.existing(vendor) is not None and (default.name, vendor) not in self._saved]
@@ -312,19 +347,44 @@ class StateFile:
 
     def _restore(self, db: sqlite3.Connection) -> None:
         vendors = self.store.vendors
+        marker = db.execute("SELECT value FROM meta WHERE key = ?", (VALIDATED,)).fetchone()
+        triggers = {name for name, in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        self._trusted = trusted = marker == ("1",) and triggers >= TRIGGERS.keys()
         clocks = dict(db.execute("SELECT name, clock FROM namespaces"))
         rests: dict[tuple[str, str], str] = {}
         for namespace, vendor, state in db.execute("SELECT namespace, vendor, state FROM models"):
             if vendor in vendors:  # a vendor this run does not serve keeps its rows untouched
                 rests[(namespace, vendor)] = state
-        rows: dict[tuple[str, str], dict[str, list]] = {}
+            else:
+                self._unchecked = True  # ... and unchecked: the file is not marked validated for it
+        rows: dict[tuple[str, str], dict[str, tuple[list, list]]] = {}
         seqs: dict[tuple[str, str], dict[str, int]] = {}
-        cursor = db.execute("SELECT namespace, vendor, collection, key, seq, value FROM entries "
-                            "ORDER BY namespace, vendor, collection, seq")
-        for namespace, vendor, collection, key, seq, value in cursor:
+        # a row per collection (per CHUNK of its seq numbers), its entries joined by SQLite into one JSON array: one
+        # parse per chunk instead of a Python row and a parse per entry; the seq order is restored here, which costs
+        # less than SQL's sort. Chunks keep each joined text far below SQLite's limit of 1e9 bytes.
+        served = ", ".join("?" * len(vendors))
+        cursor = db.execute("SELECT namespace, vendor, collection, seq / ?, json_group_array(key), json_group_array(seq), "
+                            "'[' || group_concat(value, ',') || ']' FROM entries "
+                            f"WHERE vendor IN ({served}) GROUP BY namespace, vendor, collection, seq / ?",
+                            (CHUNK, *vendors, CHUNK))
+        chunks: dict[tuple[str, str, str], list[tuple[int, str, str, str]]] = {}  # JSON texts: keys, seqs, values
+        for namespace, vendor, collection, bucket, keys, order, values in cursor:
             if (namespace, vendor) in rests:
-                rows.setdefault((namespace, vendor), {}).setdefault(collection, []).append((key, _loads(value)))
-                seqs.setdefault((namespace, vendor), {})[collection] = seq + 1
+                chunks.setdefault((namespace, vendor, collection), []).append((bucket, keys, order, values))
+        for (namespace, vendor, collection), parts in chunks.items():
+            keys, order, values = [], [], []
+            for _, *texts in sorted(parts, key=_first):
+                more_keys, more_order, more_values = map(_loads, texts)
+                if len(more_values) != len(more_keys):
+                    raise ValueError(f"{vendor} {collection}: an entry is not one JSON value")
+                keys += more_keys
+                order += more_order
+                values += more_values
+            if any(a > b for a, b in pairwise(order)):
+                places = sorted(range(len(order)), key=order.__getitem__)
+                keys, values = [keys[i] for i in places], [values[i] for i in places]
+            rows.setdefault((namespace, vendor), {})[collection] = (keys, values)
+            seqs.setdefault((namespace, vendor), {})[collection] = max(order) + 1
         names = list(dict.fromkeys([*clocks, *(namespace for namespace, _ in rests)]))
         for name in names:
             data: dict[str, Any] = {"namespace": name, "vendors": {}}
@@ -335,7 +395,12 @@ class StateFile:
                     data["vendors"][vendor] = rebuild(_loads(rests[(name, vendor)]), rows.get((name, vendor), {}))
             try:
                 namespace = self.store.namespace(name)
-                namespace.restore(data)
+                try:
+                    namespace.restore(data, trusted=trusted)
+                except ValueError:
+                    if not trusted:
+                        raise
+                    namespace.restore(data)  # checked entry by entry: the message names what does not fit
             except ApiError as exc:  # more namespaces than max_namespaces allows now
                 raise StateFileError(f"{self.path}: namespace {name!r}: {exc.message}; refusing to start with it") from None
             except ValueError as exc:
@@ -477,8 +542,12 @@ class StateFile:
         assert db is not None  # open() made it
         db.execute("BEGIN IMMEDIATE")
         try:
+            # what the emulator writes keeps the file validated, unless something else wrote to it meanwhile
+            validated = db.execute("SELECT value FROM meta WHERE key = ?", (VALIDATED,)).fetchone() == ("1",)
             for sql, rows in batch.steps:
                 db.executemany(sql, rows)
+            if validated:
+                db.execute(MARK_VALIDATED)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -493,6 +562,10 @@ class StateFile:
             self._db.close()
             self._db = None
         self._unlock()
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
 
 
 def _written_by() -> str:

@@ -38,7 +38,8 @@ class Vendor(Generic[M]):
     key: str  # the folder's name (folder_key), as in specs/<key>.yaml
     title: str
     handlers: Mapping[str, Handler[M]]  # operationId → handler (handlers.py)
-    model: ModelType[M]  # the model class: seeded(config, rng, clock), from_json(data, config, rng, clock); to_json()
+    model: ModelType[M]  # the model class: seeded(config, rng, clock), from_json(data, config, rng, clock, trusted=False),
+    #   to_json() (models.py); trusted=True: a state file this emulator wrote and validated, read without re-checking
     render_error: Callable[[ApiError, Ctx[M] | None], web.Response]  # errors.py
     authenticate: Callable[[Ctx[M]], None]  # auth.py: sets ctx.identity or raises ApiError
     decide: Callable[[M, Mapping[str, str], Namespace], dict]  # model, query, namespace → {"allowed", "reason", "matched"}

@@ -26,11 +26,12 @@ identities and the AK failure counters are not part of it.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, normalise_client, parse_address, parse_cidr,
+from ...addresses import (AddressError, Block, IntervalIndex, block_of_address, known_span, normalise_client, parse_address, parse_cidr,
                           parse_range)
 from ...state.changes import Entries, listed
 from ...state.clock import Clock, parse_iso
@@ -128,6 +129,8 @@ def parse_rule_address(ip_type: int, ip_start: Any, ip_end: Any) -> Address:
         if ip_end is not None and _parse(ip_end, "ip_end") != block.end:
             raise e.invalid(f"ip_end must be the last address of {ip_start} ({block.end}) or omitted")
         return Address(str(block.start), str(block.end), f"{block.start}/{_prefix(block)}", block)
+    if "/" in ip_start:  # a CIDR block with ip_type 0 (the default) or 1: say which type takes it
+        raise e.invalid(f"ip_start is not a valid IP address: {ip_start} is a CIDR block, which needs ip_type 2 (CIDR)")
     start = _parse(ip_start, "ip_start")
     if ip_type == SINGLE:
         if ip_end is not None and _parse(ip_end, "ip_end") != start:
@@ -335,11 +338,14 @@ class CodeArtsModel:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock) -> "CodeArtsModel":
+    def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock, trusted: bool = False) -> "CodeArtsModel":
+        """A saved state. ``trusted``: one this emulator wrote and validated (a state file marked so), read without
+        checking each rule again."""
         model = cls._empty(config)
-        model._load(data.get("tenant") or [], None, clock.now())
+        load = model._load_trusted if trusted else model._load
+        load(data.get("tenant") or [], None, clock.now())
         for repository, rules in (data.get("repositories") or {}).items():
-            model._load(rules or [], model.repositories.setdefault(int(repository), Whitelist()), clock.now())
+            load(rules or [], model.repositories.setdefault(int(repository), Whitelist()), clock.now())
         model.next_id = max(model.next_id, int(data.get("next_id", 1)))
         return model
 
@@ -371,6 +377,38 @@ class CodeArtsModel:
             self.next_id = max(self.next_id, rule.id + 1)
             target.put(rule)
         target.rules = Entries(sorted(target.rules.items()))  # ascending ids whatever the input order
+
+    def _load_trusted(self, items: list, repository: Whitelist | None, now: datetime) -> None:
+        """Rules of a state this emulator wrote and validated: each field as saved, the span read from the texts."""
+        target = repository if repository is not None else self.tenant
+        rules, keys = target.rules, target._keys
+        times: dict[str, datetime] = {}  # a saved list repeats its times: each parsed once
+        tenant_user = None if repository is not None else self.user_id
+        for item in items:
+            ip_type, ip_start, ip_end = item["ip_type"], item["ip_start"], item["ip_end"]
+            span = known_span(ip_start)
+            if ip_end != ip_start:
+                span = (span[0], span[1], known_span(ip_end)[2])
+            if ip_type == SINGLE:
+                ip_range = ip_start
+            elif ip_type == RANGE:
+                ip_range = f"{ip_start}-{ip_end}"
+            else:
+                ip_range = f"{ip_start}/{_prefix(Block(*span))}"
+            created, updated = item["created_at"], item["updated_at"]
+            rule_id = item["id"]
+            rules[rule_id] = Rule(
+                rule_id, ip_type, ip_start, ip_end, ip_range, span, item["view_flag"], item["download_flag"],
+                item["upload_flag"], item["remark"], item["order_flag"],
+                times.get(created) or times.setdefault(created, parse_iso(created)),
+                times.get(updated) or times.setdefault(updated, parse_iso(updated)),
+                None if repository is not None else item.get("user_id", tenant_user))
+            keys[(ip_type, ip_start, ip_end)] = rule_id
+        target._indexes.clear()
+        if rules:
+            self.next_id = max(self.next_id, max(rules) + 1)
+        if any(a > b for a, b in pairwise(rules)):
+            target.rules = Entries(sorted(rules.items()))  # ascending ids whatever the input order
 
     # -- lookups -------------------------------------------------------------------------------------------------------
     def credential(self, ak: str) -> Identity | None:

@@ -238,7 +238,7 @@ class HdpModel:
         return cls._build(config, list(tenants.values()), list(users.values()))
 
     @classmethod
-    def _build(cls, data: Mapping, tenant_items: list, user_items: list) -> "HdpModel":
+    def _build(cls, data: Mapping, tenant_items: list, user_items: list, trusted: bool = False) -> "HdpModel":
         tenants = {int(t["id"]): str(t["name"]) for t in tenant_items}
         users = {}
         for item in user_items:
@@ -249,12 +249,16 @@ class HdpModel:
             users[user.name] = user
         model = cls(tenants=tenants, users=users)
         whitelists = data.get("whitelists") or {}
+
+        def document(value: dict, level: str) -> dict:  # a trusted state's documents are fresh objects, checked once
+            return value if trusted else check_document(copy.deepcopy(value), level)
+
         if whitelists.get("system") is not None:
-            model.system = Whitelist(check_document(copy.deepcopy(whitelists["system"]), "system"))
-        for tenant, document in (whitelists.get("tenants") or {}).items():
-            model.tenant_lists[int(tenant)] = Whitelist(check_document(copy.deepcopy(document), "tenant"))
-        for user, document in (whitelists.get("users") or {}).items():
-            model.user_lists[str(user)] = Whitelist(check_document(copy.deepcopy(document), "user"))
+            model.system = Whitelist(document(whitelists["system"], "system"))
+        for tenant, value in (whitelists.get("tenants") or {}).items():
+            model.tenant_lists[int(tenant)] = Whitelist(document(value, "tenant"))
+        for user, value in (whitelists.get("users") or {}).items():
+            model.user_lists[str(user)] = Whitelist(document(value, "user"))
         if "filtering" in data:
             model.filtering = "true" if str(data["filtering"]).lower() == "true" else "false"
         for key, value in (data.get("configurations") or {}).items():
@@ -284,9 +288,10 @@ class HdpModel:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock) -> "HdpModel":
-        """A saved state, exactly: its tenants and users are the whole set (the demo ones where it has no list)."""
-        return cls._build(data, data.get("tenants", DEFAULT_TENANTS), data.get("users", DEFAULT_USERS))
+    def from_json(cls, data: Mapping, config: Mapping, rng: Any, clock: Clock, trusted: bool = False) -> "HdpModel":
+        """A saved state, exactly: its tenants and users are the whole set (the demo ones where it has no list).
+        ``trusted``: one this emulator wrote and validated (a state file marked so): its whitelists are not checked again."""
+        return cls._build(data, data.get("tenants", DEFAULT_TENANTS), data.get("users", DEFAULT_USERS), trusted)
 
     # -- lookups -----------------------------------------------------------------------------------------------------
     def login(self, name: str, password: str) -> User | None:
