@@ -1,7 +1,7 @@
 """Header parameters are validated like query parameters (engine/spec.py builds ``header_params``; the router checks
 them): a header that breaks its schema is the same 400, naming the header, as a query parameter would be; names are
-case-insensitive. Talend's ``talend-version`` header is declared without a bound (the server's header line is the
-limit), and the emulator accepts what the spec accepts."""
+case-insensitive. Talend's ``talend-version`` header is bounded as its ``talendVersion`` query is (64 characters),
+and the emulator accepts exactly what the spec accepts."""
 
 from __future__ import annotations
 
@@ -40,11 +40,16 @@ def test_a_required_header_that_is_missing_is_named():
     assert (missing.value.problem.field, missing.value.problem.message) == ("talend-version", "is required")
 
 
-def test_the_talend_version_header_is_accepted_as_its_spec_declares_it(client_for):
+def test_the_talend_version_header_is_bounded_as_the_query_is(client_for):
+    """Issue 25: a talend-version header over the spec's 64 characters was answered 200 while the talendVersion query
+    of the same length got 400. Both are bounded alike now, and the 400 names the header."""
     token = next(op for op in vendor_spec("talend").operations if op.path == TOKEN_PATH and op.method == "POST")
     declared = {p.name: p for p in token.header_params}["talend-version"]
-    long = "v" * 4000
-    assert declared.validator.is_valid(long)  # no bound in the spec ...
+    assert declared.validator.is_valid("v" * 64) and not declared.validator.is_valid("v" * 65)
     talend = client_for("talend")
-    ok = talend.post(TOKEN_PATH, json=BODY, headers={"Authorization": BASIC, "talend-version": long})
-    assert ok.status_code == 200, ok.text  # ... and none in the emulator
+    ok = talend.post(TOKEN_PATH, json=BODY, headers={"Authorization": BASIC, "talend-version": "v" * 64})
+    assert ok.status_code == 200, ok.text
+    by_header = talend.post(TOKEN_PATH, json=BODY, headers={"Authorization": BASIC, "talend-version": "v" * 65})
+    by_query = talend.post(TOKEN_PATH + "?talendVersion=" + "v" * 65, json=BODY, headers={"Authorization": BASIC})
+    assert by_header.status_code == by_query.status_code == 400, (by_header.text, by_query.text)
+    assert "talend-version" in by_header.text and "talendVersion" in by_query.text
