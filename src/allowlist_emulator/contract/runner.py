@@ -422,8 +422,7 @@ def _schemathesis_schema(spec, config, run_ids: list[str], auth):
     register_formats()
     if not run_ids:
         return None
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config)
-    schema = schema.include(operation_id=run_ids)
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document), config=config).include(operation_id=run_ids)
     schema.auth.set_from_requests(auth)
     return schema
 
