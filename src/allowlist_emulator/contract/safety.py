@@ -195,7 +195,25 @@ class GuardedAuth(AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.safety is not None:
             self.safety.before_send(request)
-        return self.inner(request)
+        return self.inner(framed(request))
+
+
+def framed(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The message's framing is the HTTP client's, never generated data: schemathesis may draw header names such as
+    ``transfer-encoding`` or a ``content-length`` of any text, which make the request invalid HTTP (RFC 9112 6.1,
+    6.3). The server's HTTP parser then refuses it with its own text/plain 400 before any API sees it, which says
+    nothing about the API. So a generated ``Transfer-Encoding`` goes and ``Content-Length`` is the body's."""
+    headers = request.headers
+    headers.pop("Transfer-Encoding", None)
+    body = request.body
+    if body is None:
+        if "Content-Length" in headers and request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            headers.pop("Content-Length")
+        elif "Content-Length" in headers:
+            headers["Content-Length"] = "0"
+    elif isinstance(body, (bytes, str)):
+        headers["Content-Length"] = str(len(body.encode("utf-8") if isinstance(body, str) else body))
+    return request
 
 
 class _Marker:
