@@ -36,8 +36,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("vendor", choices=vendors())
     p.add_argument("--url", required=True, metavar="BASE",
-                   help="where the vendor's paths start; against an emulator its root will do (the vendor's base, "
-                        "e.g. B2Core's /b2core, is read from /_emulator/health)")
+                   help="where the vendor's paths start; against an emulator its root will do (a vendor mounted "
+                        "below a path has its base read from /_emulator/health)")
     auth = p.add_argument_group("credentials (default: the emulator's demo identities)")
     helps = {} if absent is not None else _options_help()
     for name in Credentials.__dataclass_fields__:

@@ -217,7 +217,7 @@ def render_index(vendor: str, scenarios: list[Scenario], recorded: dict[str, lis
 
 @dataclass
 class Rendered:
-    files: dict[str, str]  # {"hdp/errors.yaml": text, "hdp/README.md": text, ...}
+    files: dict[str, str]  # {"<vendor>/errors.yaml": text, "<vendor>/README.md": text, ...}
     secrets: set[str]  # every credential the recorder replaced (tokens, signatures, Basic values, ...)
 
 

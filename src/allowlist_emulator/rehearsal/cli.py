@@ -20,6 +20,12 @@ ADMIN_TOKEN_ENV = "ALLOWLIST_EMULATOR_ADMIN_TOKEN"  # as serve reads it (cli.py)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+
+def _admin_token_option(p: argparse.ArgumentParser, what: str) -> None:
+    """--admin-token, read from the environment by default so that it stays out of ps."""
+    p.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
+                   help=f"{what} (default: ${ADMIN_TOKEN_ENV}, kept out of ps)")
+
 def _vendors() -> list[str]:
     return [key for key, vendor in REGISTRY.items() if vendor.has("replication")]
 
@@ -66,8 +72,7 @@ def replicate_parser() -> argparse.ArgumentParser:
                                        "when its URL names none")
     p.add_argument("--config", metavar="FILE", help="with --state-file: the serve --config the file will be served "
                                                     "with (the replica's identities come from it)")
-    p.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
-                   help=f"X-Emulator-Admin-Token of the --into emulator, when it has one (default: ${ADMIN_TOKEN_ENV}, kept out of ps)")
+    _admin_token_option(p, "X-Emulator-Admin-Token of the --into emulator, when it has one")
     p.add_argument("--request-timeout", type=_seconds, default=30.0, metavar="SECONDS",
                    help="per request to the live side (default 30)")
     p.add_argument("--insecure", action="store_true", help="do not verify the live side's TLS certificate")
@@ -167,8 +172,7 @@ def diff_parser() -> argparse.ArgumentParser:
                                                         "(FILE or FILE#NAMESPACE), or a JSON file of GET /_emulator/state")
     p.add_argument("--vendor", action="append", choices=_vendors(), help="compare only this vendor (repeatable)")
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
-    p.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
-                   help=f"X-Emulator-Admin-Token for emulator URLs that need one (default: ${ADMIN_TOKEN_ENV}, kept out of ps)")
+    _admin_token_option(p, "X-Emulator-Admin-Token for emulator URLs that need one")
     return p
 
 
@@ -203,8 +207,7 @@ def decide_parser() -> argparse.ArgumentParser:
     for option, text in _vendor_options("DECIDE").items():
         p.add_argument("--" + option, help=text)
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
-    p.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
-                   help=f"X-Emulator-Admin-Token, when the emulator has one (default: ${ADMIN_TOKEN_ENV}, kept out of ps)")
+    _admin_token_option(p, "X-Emulator-Admin-Token, when the emulator has one")
     return p
 
 
